@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The clinic's FAQ bot: one command for Telegram, the local REPL and staff tools.
+
+Usage:
+    python bot.py                 # Telegram if TELEGRAM_BOT_TOKEN is set, else the REPL
+    python bot.py repl [--debug]  # try questions locally, exactly as a client sees them
+    python bot.py ask "does it hurt?" [--json]   # batch answers (or one per stdin line)
+
+Every command takes --knowledge PATH (default: FAQ_KNOWLEDGE, else knowledge.yaml
+beside this file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from faq import FAQ, KnowledgeError
+
+DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent / "knowledge.yaml"
+LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+
+log = logging.getLogger("bot")
+
+
+def knowledge_path(args: argparse.Namespace) -> Path:
+    """The knowledge file chosen by --knowledge, FAQ_KNOWLEDGE or the default."""
+    return Path(args.knowledge or os.environ.get("FAQ_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
+
+
+def load_faq_or_exit(path: Path) -> FAQ:
+    """Load the knowledge, or print the staff-readable problems and exit with status 2."""
+    try:
+        return FAQ.from_file(path)
+    except KnowledgeError as error:
+        print(error, file=sys.stderr)
+        print(f"\nThe bot cannot start until {path} is fixed.", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def command_repl(args: argparse.Namespace) -> int:
+    """Chat with the bot in the terminal."""
+    from adapters.terminal import Repl
+
+    faq = load_faq_or_exit(knowledge_path(args))
+    Repl(lambda: faq, debug=args.debug).run()
+    return 0
+
+
+def command_ask(args: argparse.Namespace) -> int:
+    """Answer questions given as arguments, or one per line on standard input."""
+    from adapters.terminal import ask
+
+    faq = load_faq_or_exit(knowledge_path(args))
+    questions = [" ".join(args.question)] if args.question else sys.stdin
+    ask(faq, questions, as_json=args.json)
+    return 0
+
+
+def command_default(args: argparse.Namespace) -> int:
+    """Run Telegram when a token is set, otherwise the REPL."""
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        from adapters.telegram.app import run_telegram
+
+        return run_telegram(knowledge_path(args))
+    print("TELEGRAM_BOT_TOKEN is not set: starting the local REPL.", file=sys.stderr)
+    args.debug = False
+    return command_repl(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--knowledge",
+        metavar="PATH",
+        help="knowledge file (default: $FAQ_KNOWLEDGE, else knowledge.yaml beside bot.py)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="bot.py",
+        description="The clinic's FAQ bot. With no command: Telegram if TELEGRAM_BOT_TOKEN "
+        "is set, otherwise the local REPL.",
+        parents=[common],
+    )
+    parser.set_defaults(handler=command_default)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    repl = commands.add_parser(
+        "repl", parents=[common], help="chat with the bot locally, exactly as a client would"
+    )
+    repl.add_argument("--debug", action="store_true", help="also show candidates and scores")
+    repl.set_defaults(handler=command_repl)
+
+    ask = commands.add_parser(
+        "ask", parents=[common], help="answer questions (arguments, or one per stdin line)"
+    )
+    ask.add_argument("question", nargs="*", help="the question (default: read stdin)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.set_defaults(handler=command_ask)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command."""
+    logging.basicConfig(format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    # httpx logs request URLs at INFO, and a bot's URLs contain its token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

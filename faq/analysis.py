@@ -1,0 +1,179 @@
+"""Vocabulary-aware analysis: from tokens to the terms the matcher compares.
+
+Stored questions and client messages go through the same steps, so they meet halfway:
+
+1. ``text.tokenize`` (case, emoji, contractions, chat shorthand, punctuation);
+2. for messages only: words split or joined to known words ("stretchmarks" ->
+   "stretch marks", "micro needling" -> "microneedling") and typos corrected against
+   the known vocabulary with rapidfuzz ("sesions" -> "sessions"); a corrected word
+   counts a little less than one typed right;
+3. light stemming, then staff synonyms, longest phrase first ("derma roller" ->
+   "microneedling", "hurts" -> "pain").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from faq.text import SHORTHAND, STOPWORDS, stem, tokenize
+
+# A typo is only corrected in a word this long, so short everyday words ("sure", "car")
+# are never bent into a domain word ("sore", "care").
+MIN_LENGTH_ONE_EDIT = 5
+MIN_LENGTH_TWO_EDITS = 8
+CONFIDENCE_PER_EDIT = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerms:
+    """A message as the matcher sees it."""
+
+    terms: dict[str, float]
+    """Each term with its confidence: 1.0 as typed, less when it came from a typo fix."""
+    corrections: tuple[tuple[str, str], ...] = ()
+    """(typed, understood) pairs, for debugging output."""
+    unknown: tuple[str, ...] = field(default=())
+    """Words that matched nothing the knowledge knows."""
+
+
+class Analyzer:
+    """Turns text into matcher terms, using the knowledge's words and synonyms."""
+
+    def __init__(self, synonyms: Mapping[str, Sequence[str]], phrasings: Iterable[str]) -> None:
+        self._synonyms = self._build_synonyms(synonyms)
+        self._longest_synonym = max((len(k) for k in self._synonyms), default=1)
+        counts: Counter[str] = Counter()
+        for phrasing in phrasings:
+            counts.update(tokenize(phrasing))
+        for canonical, variants in synonyms.items():
+            for phrase in (canonical, *variants):
+                counts.update(tokenize(phrase))
+        self._word_counts = counts
+        self._known = set(counts) | STOPWORDS | set(SHORTHAND.values())
+        # Most frequent first, so that equally close typo fixes prefer the common word.
+        self._known_list = sorted(counts, key=lambda w: (-counts[w], w))
+        self._correction_cache: dict[str, tuple[str, ...] | None] = {}
+
+    @staticmethod
+    def _build_synonyms(
+        synonyms: Mapping[str, Sequence[str]],
+    ) -> dict[tuple[str, ...], tuple[str, ...]]:
+        table: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, variants in synonyms.items():
+            target = tuple(stem(w) for w in tokenize(canonical))
+            for variant in variants:
+                key = tuple(stem(w) for w in tokenize(variant))
+                if key and key != target:
+                    table[key] = target
+        return table
+
+    def known(self, word: str) -> bool:
+        """Whether ``word`` (a token) appears in the knowledge or is a common word."""
+        return word in self._known
+
+    def phrasing_terms(self, text: str) -> list[str]:
+        """Terms of a stored question (no typo correction: staff text is trusted)."""
+        return self._apply_synonyms([stem(w) for w in tokenize(text)])
+
+    def query_terms(self, text: str) -> QueryTerms:
+        """Terms of a client's message, with typos fixed against the known words."""
+        tokens = self._join_split_words(tokenize(text))
+        words: list[str] = []
+        confidence: list[float] = []
+        corrections: list[tuple[str, str]] = []
+        for token in tokens:
+            fixed = self._correct(token)
+            if fixed is None:
+                words.append(token)
+                confidence.append(1.0)
+                continue
+            corrections.append((token, " ".join(fixed)))
+            edits = OSA.distance(token, "".join(fixed))
+            for word in fixed:
+                words.append(word)
+                confidence.append(max(0.5, 1.0 - CONFIDENCE_PER_EDIT * edits))
+        stems = [stem(w) for w in words]
+        terms: dict[str, float] = {}
+        unknown: list[str] = []
+        for term, conf, word in self._apply_synonyms_with(stems, confidence, words):
+            terms[term] = max(conf, terms.get(term, 0.0))
+            if word is not None and word not in self._known:
+                unknown.append(word)
+        return QueryTerms(terms, tuple(corrections), tuple(unknown))
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _join_split_words(self, tokens: list[str]) -> list[str]:
+        """Join "micro needling" into a known "microneedling"; the split is done in _correct."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens):
+                joined = tokens[i] + tokens[i + 1]
+                if joined in self._word_counts and not (
+                    tokens[i] in self._word_counts and tokens[i + 1] in self._word_counts
+                ):
+                    out.append(joined)
+                    i += 2
+                    continue
+            out.append(tokens[i])
+            i += 1
+        return out
+
+    def _correct(self, token: str) -> tuple[str, ...] | None:
+        """The known word(s) a typed word stands for, or None to keep it as typed."""
+        if token in self._known or not token.isalpha() or len(token) < MIN_LENGTH_ONE_EDIT:
+            return None
+        if token in self._correction_cache:
+            return self._correction_cache[token]
+        fixed = self._split_compound(token) or self._closest_known(token)
+        self._correction_cache[token] = fixed
+        return fixed
+
+    def _split_compound(self, token: str) -> tuple[str, ...] | None:
+        for cut in range(3, len(token) - 2):
+            left, right = token[:cut], token[cut:]
+            if left in self._word_counts and right in self._word_counts:
+                return (left, right)
+        return None
+
+    def _closest_known(self, token: str) -> tuple[str, ...] | None:
+        max_edits = 2 if len(token) >= MIN_LENGTH_TWO_EDITS else 1
+        matches = process.extract(
+            token, self._known_list, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+        )
+        if not matches:
+            return None
+        # Fewest edits first; then a word that starts like the typed one; then the commoner.
+        best = min(
+            matches,
+            key=lambda m: (m[1], m[0][0] != token[0], -self._word_counts[m[0]]),
+        )
+        return (best[0],)
+
+    def _apply_synonyms(self, stems: list[str]) -> list[str]:
+        return [t for t, _, _ in self._apply_synonyms_with(stems, [1.0] * len(stems), stems)]
+
+    def _apply_synonyms_with(
+        self, stems: list[str], confidence: list[float], words: Sequence[str | None]
+    ) -> list[tuple[str, float, str | None]]:
+        """Replace synonym phrases (longest first); keep each term's confidence."""
+        out: list[tuple[str, float, str | None]] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self._longest_synonym, len(stems) - i), 0, -1):
+                target = self._synonyms.get(tuple(stems[i : i + size]))
+                if target is not None:
+                    conf = min(confidence[i : i + size])
+                    out.extend((term, conf, None) for term in target)
+                    i += size
+                    break
+            else:
+                out.append((stems[i], confidence[i], words[i]))
+                i += 1
+        return out

@@ -1,0 +1,43 @@
+"""The FAQ engine: one object that turns a client's message into the bot's reply.
+
+It joins the steps in one direction only: text -> normalise -> rank entries -> decide ->
+reply. Adapters (the terminal, Telegram) call ``reply`` and ``reply_for_entry`` and only
+translate the result into their own I/O, so every adapter gives the same answers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faq.knowledge import Knowledge, load_knowledge
+from faq.matcher import Candidate, Matcher, MatchParams
+from faq.replies import Reply, answer_reply, decide
+
+MAX_MATCHED_CHARACTERS = 2000
+"""Only the start of a very long message is matched: a question is rarely past it."""
+
+
+class FAQ:
+    """Knowledge plus its matcher; immutable once built (reload builds a new one)."""
+
+    def __init__(self, knowledge: Knowledge, params: MatchParams | None = None) -> None:
+        self.knowledge = knowledge
+        self.matcher = Matcher(knowledge.entries, knowledge.synonyms, params)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> FAQ:
+        """Load, check and index a knowledge file (raises ``KnowledgeError``)."""
+        return cls(load_knowledge(path))
+
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """The best entries for ``text`` with their 0–100 scores, best first."""
+        return self.matcher.rank(text[:MAX_MATCHED_CHARACTERS], limit)
+
+    def reply(self, text: str) -> Reply:
+        """The reply a client gets for ``text``."""
+        return decide(self.knowledge, self.rank(text))
+
+    def reply_for_entry(self, entry_id: str) -> Reply | None:
+        """The answer to one entry (a pressed button), or None if it no longer exists."""
+        entry = self.knowledge.entry(entry_id)
+        return answer_reply(self.knowledge, entry) if entry is not None else None

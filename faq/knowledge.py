@@ -1,0 +1,492 @@
+"""The knowledge file: what staff write (``knowledge.yaml``) and how it is checked.
+
+``load_knowledge(path)`` reads the file with a safe YAML loader, checks every block, and
+returns an immutable ``Knowledge``. Every mistake it finds is collected into one
+``KnowledgeError`` whose problems name the file, the line and the fix, so staff can
+correct a file in one pass instead of one error at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from faq.errors import KnowledgeError, Problem
+from faq.yaml_lines import item_line, key_line, load_yaml_with_lines
+
+TELEGRAM_TEXT_LIMIT = 4096
+"""Telegram refuses messages longer than this many characters."""
+
+ENTRY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
+PLACEHOLDER_PATTERN = re.compile(r"\{([^{}\s]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One question–answer entry. The first question is the one shown on buttons."""
+
+    id: str
+    questions: tuple[str, ...]
+    answer: str
+    topic: str | None = None
+    related: tuple[str, ...] = ()
+    small_talk: bool = False
+    line: int | None = None
+    question_lines: tuple[int | None, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The short question shown on a button for this entry."""
+        return self.questions[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Clinic:
+    """The clinic's contact details, filled in once by staff and used in answers."""
+
+    name: str = "our clinic"
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    booking: str = ""
+    address: str = ""
+    hours: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Thresholds on the matcher's 0–100 score that decide how the bot replies."""
+
+    answer_threshold: float = 62.0
+    suggest_threshold: float = 40.0
+    ambiguity_margin: float = 6.0
+    max_suggestions: int = 3
+
+
+DEFAULT_MESSAGES: dict[str, str] = {
+    "welcome": (
+        "Hello! I'm the assistant of {clinic.name}. Ask me anything about microneedling: "
+        "what it is, whether it hurts, how long it takes, how many sessions you need, "
+        "what to expect afterwards, or how to book."
+    ),
+    "did_you_mean": "I'm not quite sure I understood. Did you mean one of these?",
+    "fallback": (
+        "I'm sorry, I'm not sure about that one. I can answer questions about microneedling, "
+        "pigmentation, stretch marks, the treatment itself and booking. "
+        "For anything else, please contact {clinic.name}: {clinic.phone}, {clinic.email}."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """Everything the bot knows, loaded and checked from one knowledge file."""
+
+    path: Path
+    entries: tuple[Entry, ...]
+    clinic: Clinic = field(default_factory=Clinic)
+    settings: Settings = field(default_factory=Settings)
+    messages: Mapping[str, str] = field(default_factory=dict)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {entry.id: entry for entry in self.entries})
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or None."""
+        return self._by_id.get(entry_id)
+
+    def topics(self) -> list[str]:
+        """Topic names in the order they first appear (small talk has none)."""
+        return list(dict.fromkeys(e.topic for e in self.entries if e.topic))
+
+    def entries_in_topic(self, topic: str) -> list[Entry]:
+        """The entries filed under ``topic``, in file order."""
+        return [e for e in self.entries if e.topic == topic]
+
+
+TOP_LEVEL_KEYS = ("clinic", "settings", "messages", "synonyms", "entries", "small_talk")
+ENTRY_KEYS = ("id", "topic", "questions", "answer", "related")
+SMALL_TALK_KEYS = ("id", "questions", "answer", "related")
+CLINIC_KEYS = tuple(f.name for f in fields(Clinic))
+SETTINGS_KEYS = tuple(f.name for f in fields(Settings))
+
+
+def load_knowledge(path: str | Path) -> Knowledge:
+    """Read, check and return the knowledge in ``path``.
+
+    Raises ``KnowledgeError`` listing every problem (with its line) when the file cannot
+    be used. Never raises anything else for a mistake in the file's content.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KnowledgeError(
+            [Problem(path, None, "the file does not exist.", "check the path, or create it.")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(
+            [Problem(path, None, f"the file cannot be read ({exc}).", "save it as UTF-8 text.")]
+        ) from None
+    return parse_knowledge(text, path)
+
+
+def parse_knowledge(text: str, path: str | Path = "knowledge.yaml") -> Knowledge:
+    """Check and build ``Knowledge`` from YAML text; ``path`` is used in messages."""
+    path = Path(path)
+    try:
+        data = load_yaml_with_lines(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError([_syntax_problem(path, exc)]) from None
+    return _Builder(path).build(data)
+
+
+def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    what = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"the file is not valid YAML: {what}" + (f" ({context})" if context else "") + "."
+    fix = (
+        "look at this line and the one above it: a missing space after ':', a tab instead "
+        "of spaces, wrong indentation, or an unclosed quote are the usual causes. Put text "
+        "that contains ': ' or starts with a quote or '#' inside double quotes."
+    )
+    if "appears twice" in str(what):
+        fix = "remove or rename one of the two keys."
+    return Problem(path, line, message, fix)
+
+
+def _suggest(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'? Allowed keys: {', '.join(choices)}."
+    return f"allowed keys are: {', '.join(choices)}."
+
+
+class _Builder:
+    """Turns parsed YAML into Knowledge, collecting every problem on the way."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int | None, message: str, fix: str = "") -> None:
+        self.problems.append(Problem(self.path, line, message, fix))
+
+    def build(self, data: Any) -> Knowledge:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            self.problem(
+                getattr(data, "line", 1),
+                "the file should be a set of blocks (clinic:, settings:, entries: ...).",
+                "start the file with 'clinic:' and 'entries:' blocks, as in the shipped example.",
+            )
+            raise KnowledgeError(self.problems)
+        for key in data:
+            if key not in TOP_LEVEL_KEYS:
+                self.problem(
+                    key_line(data, key), f"unknown block '{key}'.", _suggest(key, TOP_LEVEL_KEYS)
+                )
+        clinic = self.clinic(data.get("clinic"), key_line(data, "clinic"))
+        settings = self.settings(data.get("settings"), key_line(data, "settings"))
+        synonyms = self.synonyms(data.get("synonyms"), key_line(data, "synonyms"))
+        entries = self.entries(data, "entries", small_talk=False)
+        entries += self.entries(data, "small_talk", small_talk=True)
+        if "entries" not in data:
+            self.problem(None, "there is no 'entries:' block.", "add 'entries:' with a list.")
+        self.check_ids_and_related(entries)
+        messages = self.messages(data.get("messages"), key_line(data, "messages"))
+        entries = [self.fill_answer(entry, clinic) for entry in entries]
+        messages = {
+            name: self.fill(text, clinic, key_line(data.get("messages"), name), f"message {name}")
+            for name, text in messages.items()
+        }
+        if self.problems:
+            raise KnowledgeError(self.problems)
+        return Knowledge(
+            path=self.path,
+            entries=tuple(entries),
+            clinic=clinic,
+            settings=settings,
+            messages=messages,
+            synonyms=synonyms,
+        )
+
+    # -- blocks -------------------------------------------------------------------------
+
+    def mapping(self, value: Any, line: int | None, name: str) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(line, f"'{name}:' should hold 'key: value' lines.", "see the example.")
+            return {}
+        return value
+
+    def clinic(self, value: Any, line: int | None) -> Clinic:
+        block = self.mapping(value, line, "clinic")
+        details: dict[str, str] = {}
+        for key, item in block.items():
+            if key not in CLINIC_KEYS:
+                self.problem(
+                    key_line(block, key),
+                    f"unknown clinic detail '{key}'.",
+                    _suggest(key, CLINIC_KEYS),
+                )
+            elif item is None:
+                continue
+            elif not isinstance(item, str | int | float):
+                self.problem(key_line(block, key), f"clinic '{key}' should be text.")
+            else:
+                details[key] = str(item).strip()
+        return Clinic(**details)
+
+    def settings(self, value: Any, line: int | None) -> Settings:
+        block = self.mapping(value, line, "settings")
+        values: dict[str, Any] = {}
+        for key, item in block.items():
+            where = key_line(block, key)
+            if key not in SETTINGS_KEYS:
+                self.problem(where, f"unknown setting '{key}'.", _suggest(key, SETTINGS_KEYS))
+                continue
+            if isinstance(item, bool) or not isinstance(item, int | float):
+                self.problem(where, f"setting '{key}' should be a number, not '{item}'.")
+                continue
+            if key == "max_suggestions":
+                if item != int(item) or not 1 <= item <= 5:
+                    self.problem(where, "max_suggestions should be a whole number from 1 to 5.")
+                    continue
+                values[key] = int(item)
+            elif not 0 <= item <= 100:
+                self.problem(where, f"setting '{key}' should be between 0 and 100, not {item}.")
+            else:
+                values[key] = float(item)
+        settings = Settings(**values)
+        if settings.suggest_threshold > settings.answer_threshold:
+            self.problem(
+                key_line(block, "suggest_threshold") or line,
+                f"suggest_threshold ({settings.suggest_threshold:g}) is above answer_threshold "
+                f"({settings.answer_threshold:g}).",
+                "suggest_threshold must be the lower of the two.",
+            )
+        return settings
+
+    def messages(self, value: Any, line: int | None) -> dict[str, str]:
+        block = self.mapping(value, line, "messages")
+        messages = dict(DEFAULT_MESSAGES)
+        for key, item in block.items():
+            where = key_line(block, key)
+            if key not in DEFAULT_MESSAGES:
+                self.problem(
+                    where, f"unknown message '{key}'.", _suggest(key, tuple(DEFAULT_MESSAGES))
+                )
+            elif not isinstance(item, str) or not item.strip():
+                self.problem(where, f"message '{key}' should be some text.")
+            else:
+                messages[key] = item.strip()
+        return messages
+
+    def synonyms(self, value: Any, line: int | None) -> dict[str, tuple[str, ...]]:
+        block = self.mapping(value, line, "synonyms")
+        result: dict[str, tuple[str, ...]] = {}
+        owner: dict[str, str] = {}
+        for key, variants in block.items():
+            where = key_line(block, key)
+            canonical = str(key).strip().lower()
+            if isinstance(variants, str):
+                variants = [variants]
+            if not isinstance(variants, list) or not all(
+                isinstance(v, str | int | float) for v in variants
+            ):
+                self.problem(
+                    where,
+                    f"synonyms for '{key}' should be a list of words.",
+                    f"write it as: {key}: [word one, word two]",
+                )
+                continue
+            cleaned = []
+            for variant in variants:
+                variant = str(variant).strip().lower()
+                if not variant or variant == canonical:
+                    continue
+                if variant in owner and owner[variant] != canonical:
+                    self.problem(
+                        where,
+                        f"'{variant}' is listed as a synonym of both '{owner[variant]}' and "
+                        f"'{canonical}'.",
+                        "keep it in one list only.",
+                    )
+                    continue
+                owner[variant] = canonical
+                cleaned.append(variant)
+            result[canonical] = tuple(cleaned)
+        return result
+
+    def entries(self, data: dict, block_name: str, *, small_talk: bool) -> list[Entry]:
+        block = data.get(block_name)
+        if block is None:
+            return []
+        if not isinstance(block, list):
+            self.problem(
+                key_line(data, block_name),
+                f"'{block_name}:' should be a list of entries, each starting with '- id:'.",
+            )
+            return []
+        return [
+            entry
+            for index, item in enumerate(block)
+            if (entry := self.entry(item, item_line(block, index), small_talk=small_talk))
+        ]
+
+    def entry(self, item: Any, line: int | None, *, small_talk: bool) -> Entry | None:
+        kind = "small talk entry" if small_talk else "entry"
+        if not isinstance(item, dict):
+            self.problem(line, f"this {kind} should be a block of keys starting with '- id:'.")
+            return None
+        entry_id = item.get("id")
+        name = f"{kind} '{entry_id}'" if entry_id else f"the {kind} starting here"
+        allowed = SMALL_TALK_KEYS if small_talk else ENTRY_KEYS
+        ok = True
+        for key in item:
+            if key not in allowed:
+                self.problem(
+                    key_line(item, key),
+                    f"{name} has an unknown key '{key}'.",
+                    _suggest(key, allowed),
+                )
+                ok = False
+        if not isinstance(entry_id, str) or not ENTRY_ID_PATTERN.match(entry_id):
+            self.problem(
+                key_line(item, "id"),
+                f"{name} needs an 'id' of lowercase letters, digits and '_' (at most 40), "
+                f"not {entry_id!r}.",
+                "for example: id: stretch_marks",
+            )
+            ok = False
+        topic = item.get("topic")
+        if not small_talk and (not isinstance(topic, str) or not topic.strip()):
+            self.problem(
+                key_line(item, "topic"),
+                f"{name} needs a 'topic'.",
+                "add a line like: topic: The treatment",
+            )
+            ok = False
+        questions = item.get("questions")
+        question_lines: list[int | None] = []
+        if not isinstance(questions, list) or not questions:
+            self.problem(
+                key_line(item, "questions"),
+                f"{name} needs 'questions:' with at least one question.",
+                "add a 'questions:' list, one '- question' per line.",
+            )
+            ok = False
+            questions = []
+        else:
+            for index, question in enumerate(questions):
+                if not isinstance(question, str | int | float) or not str(question).strip():
+                    self.problem(item_line(questions, index), f"{name} has an empty question.")
+                    ok = False
+                question_lines.append(item_line(questions, index))
+        answer = item.get("answer")
+        if not isinstance(answer, str) or not answer.strip():
+            self.problem(
+                key_line(item, "answer"),
+                f"{name} has no 'answer'.",
+                "add 'answer: |' followed by the answer text, indented on the next lines.",
+            )
+            ok = False
+        related = item.get("related") or []
+        if isinstance(related, str):
+            related = [related]
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            self.problem(
+                key_line(item, "related"),
+                f"{name}: 'related' should be a list of ids.",
+                "write it as: related: [pain, duration]",
+            )
+            ok = False
+            related = []
+        if not ok:
+            return None
+        return Entry(
+            id=entry_id,
+            questions=tuple(str(q).strip() for q in questions),
+            answer=answer.strip(),
+            topic=None if small_talk else topic.strip(),
+            related=tuple(related),
+            small_talk=small_talk,
+            line=line,
+            question_lines=tuple(question_lines),
+        )
+
+    # -- across entries -----------------------------------------------------------------
+
+    def check_ids_and_related(self, entries: list[Entry]) -> None:
+        first_line: dict[str, int | None] = {}
+        for entry in entries:
+            if entry.id in first_line:
+                self.problem(
+                    entry.line,
+                    f"the id '{entry.id}' is used twice (first on line {first_line[entry.id]}).",
+                    "give each entry its own id.",
+                )
+            else:
+                first_line[entry.id] = entry.line
+        for entry in entries:
+            for related_id in entry.related:
+                if related_id not in first_line:
+                    close = difflib.get_close_matches(related_id, list(first_line), n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else "use the id of an entry."
+                    self.problem(
+                        entry.line,
+                        f"entry '{entry.id}' lists related '{related_id}', which is no entry.",
+                        hint,
+                    )
+
+    def fill_answer(self, entry: Entry, clinic: Clinic) -> Entry:
+        answer = self.fill(entry.answer, clinic, entry.line, f"entry '{entry.id}'")
+        if len(answer) > TELEGRAM_TEXT_LIMIT:
+            self.problem(
+                entry.line,
+                f"the answer of entry '{entry.id}' is {len(answer)} characters long; Telegram "
+                f"allows {TELEGRAM_TEXT_LIMIT}.",
+                "shorten it, or split it into two entries.",
+            )
+        if answer == entry.answer:
+            return entry
+        return Entry(
+            **{**{f.name: getattr(entry, f.name) for f in fields(Entry)}, "answer": answer}
+        )
+
+    def fill(self, text: str, clinic: Clinic, line: int | None, where: str) -> str:
+        """Replace ``{clinic.phone}``-style placeholders with the clinic's details."""
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            key = name.removeprefix("clinic.")
+            if not name.startswith("clinic.") or key not in CLINIC_KEYS:
+                self.problem(
+                    line,
+                    f"{where} uses an unknown placeholder '{{{name}}}'.",
+                    "placeholders are: " + ", ".join(f"{{clinic.{k}}}" for k in CLINIC_KEYS),
+                )
+                return match.group(0)
+            value = getattr(clinic, key)
+            if not value:
+                self.problem(
+                    line,
+                    f"{where} uses {{clinic.{key}}}, but the clinic block has no '{key}'.",
+                    f"add '{key}: ...' under 'clinic:'.",
+                )
+            return value
+
+        return PLACEHOLDER_PATTERN.sub(replace, text)

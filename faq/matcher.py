@@ -1,0 +1,249 @@
+"""Ranking entries against a message, on a 0–100 scale.
+
+How a score is made
+-------------------
+Every term has a weight: rare, telling words ("melasma", "numbing", "weeks") weigh more
+than words many entries share ("microneedling"), and function words ("what", "is",
+"it") weigh little. A word the knowledge has never seen weighs as much as the rarest
+known word: in "does botox hurt", "botox" is exactly what the bot cannot speak about.
+
+For each stored question (a *phrasing*) the matcher measures, by weight:
+
+* how much of the phrasing the message contains (``cp``), and
+* how much of the message the phrasing explains (``cq``),
+
+and combines them into a phrasing score (a weighted harmonic mean). An entry's score
+mixes its best phrasing score with how well the entry's questions *as a whole* explain
+the message (each message term counted by the share of the entry's questions that use
+it), which lets a message that borrows words from several phrasings of one entry still
+find it. In a long message, each sentence is also scored alone and the best counts, so
+the question buried in a story is found.
+
+The scale: 100 means the message and a stored question say the same thing (after
+normalisation, typo fixes and synonyms); 0 means they share nothing. Thresholds in
+``settings:`` (``answer_threshold``, ``suggest_threshold``) are read on this scale.
+Ties are broken on purpose: the entry that comes first in the knowledge file wins.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from faq.analysis import Analyzer, QueryTerms
+from faq.knowledge import Entry
+from faq.text import STOPWORDS, segments
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One ranked entry: its id, its 0–100 score, and the stored question that matched."""
+
+    entry_id: str
+    score: float
+    phrasing: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchParams:
+    """Tuning of the scoring formula (measured in bench/, not set by staff)."""
+
+    stopword_factor: float = 0.25
+    """Weight of a function word relative to a content word with the same rarity."""
+    unknown_factor: float = 1.0
+    """Weight of a never-seen word, relative to the rarest known word."""
+    beta: float = 0.8
+    """Below 1 the phrasing score leans on ``cp`` (a long message containing a stored
+    question still scores well); above 1 it leans on ``cq``."""
+    phrasing_share: float = 0.7
+    """Share of the entry score given by the best phrasing; the rest by the entry as a whole."""
+    entry_exponent: float = 0.5
+    """Flattens the per-entry term shares (0 = any use counts fully, 1 = proportional)."""
+    sentence_factor: float = 0.95
+    """A single sentence of a longer message scores at most this share of a full match."""
+    short_message_words: int = 6
+    """Up to this many content words, every unknown word counts fully against a match; in
+    longer messages (stories) unknown words are expected and count proportionally less."""
+
+
+class Matcher:
+    """An index over the entries' questions; ``rank`` scores every entry for a message."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        synonyms: Mapping[str, Sequence[str]] | None = None,
+        params: MatchParams | None = None,
+    ) -> None:
+        self.params = params or MatchParams()
+        self.entries = tuple(entries)
+        self.analyzer = Analyzer(synonyms or {}, (q for e in self.entries for q in e.questions))
+        self._build()
+
+    # -- index --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        p = self.params
+        phrasing_terms: list[list[str]] = []
+        phrasing_text: list[str] = []
+        phrasing_entry: list[int] = []
+        entry_term_counts: list[dict[str, int]] = []
+        starts: list[int] = []
+        for index, entry in enumerate(self.entries):
+            starts.append(len(phrasing_terms))
+            seen: set[tuple[str, ...]] = set()
+            counts: dict[str, int] = {}
+            for question in entry.questions:
+                terms = tuple(dict.fromkeys(self.analyzer.phrasing_terms(question)))
+                if not terms or terms in seen:
+                    continue
+                seen.add(terms)
+                phrasing_terms.append(list(terms))
+                phrasing_text.append(question)
+                phrasing_entry.append(index)
+                for term in terms:
+                    counts[term] = counts.get(term, 0) + 1
+            if not seen:  # keep the entry addressable even if all its questions were empty
+                phrasing_terms.append([])
+                phrasing_text.append(entry.label)
+                phrasing_entry.append(index)
+            entry_term_counts.append(counts)
+
+        n_entries = max(1, len(self.entries))
+        document_frequency: dict[str, int] = {}
+        for counts in entry_term_counts:
+            for term in counts:
+                document_frequency[term] = document_frequency.get(term, 0) + 1
+        self._term_id = {term: i for i, term in enumerate(document_frequency)}
+        weights = np.empty(len(self._term_id), dtype=np.float64)
+        for term, i in self._term_id.items():
+            idf = math.log(1.0 + n_entries / document_frequency[term])
+            weights[i] = idf * (p.stopword_factor if term in STOPWORDS else 1.0)
+        self._weights = weights
+        self._unknown_weight = math.log(1.0 + n_entries / 0.5) * p.unknown_factor
+        self._unknown_stop_weight = self._unknown_weight * p.stopword_factor
+
+        postings: list[list[int]] = [[] for _ in self._term_id]
+        phrasing_weight = np.zeros(len(phrasing_terms), dtype=np.float64)
+        for index, terms in enumerate(phrasing_terms):
+            for term in terms:
+                term_id = self._term_id[term]
+                postings[term_id].append(index)
+                phrasing_weight[index] += weights[term_id]
+        self._postings = [np.asarray(post, dtype=np.int32) for post in postings]
+        self._phrasing_weight = np.maximum(phrasing_weight, 1e-9)
+        self._phrasing_text = phrasing_text
+        self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int32)
+        self._starts = np.asarray(starts, dtype=np.int64)
+        self._n_phrasings = len(phrasing_terms)
+
+        entry_postings: list[list[tuple[int, float]]] = [[] for _ in self._term_id]
+        for index, counts in enumerate(entry_term_counts):
+            total = max(1, int(np.sum(self._phrasing_entry == index)))
+            for term, count in counts.items():
+                share = (count / total) ** p.entry_exponent
+                entry_postings[self._term_id[term]].append((index, share))
+        self._entry_postings = [
+            (
+                np.asarray([e for e, _ in post], dtype=np.int32),
+                np.asarray([s for _, s in post], dtype=np.float64),
+            )
+            for post in entry_postings
+        ]
+        self._small_talk = np.asarray([e.small_talk for e in self.entries], dtype=bool)
+
+    @property
+    def phrasing_count(self) -> int:
+        """How many distinct stored questions the index holds."""
+        return self._n_phrasings
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def analyse(self, text: str) -> QueryTerms:
+        """How the matcher reads ``text`` (terms, typo fixes, unknown words)."""
+        return self.analyzer.query_terms(text)
+
+    def scores(self, text: str) -> np.ndarray:
+        """The 0–100 score of every entry for ``text``, in knowledge-file order."""
+        return self._score_message(text)[0]
+
+    def _score_message(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Entry scores and phrasing scores, the best of the whole message and each sentence."""
+        entry_scores, phrasing_scores = self._score_terms(self.analyzer.query_terms(text))
+        parts = segments(text)
+        if len(parts) > 1:
+            faq_only = ~self._small_talk
+            for part in parts:
+                part_entries, part_phrasings = self._score_terms(self.analyzer.query_terms(part))
+                part_entries *= self.params.sentence_factor
+                np.maximum(entry_scores, part_entries, out=entry_scores, where=faq_only)
+                np.maximum(phrasing_scores, part_phrasings, out=phrasing_scores)
+        return entry_scores, phrasing_scores
+
+    def _score_terms(self, query: QueryTerms) -> tuple[np.ndarray, np.ndarray]:
+        n_entries = len(self.entries)
+        nothing = (np.zeros(n_entries), np.zeros(self._n_phrasings))
+        if not n_entries or not query.terms:
+            return nothing
+        p = self.params
+        ids: list[int] = []
+        matched_weights: list[float] = []
+        query_weight = 0.0
+        unknown_weight = 0.0
+        for term, confidence in query.terms.items():
+            term_id = self._term_id.get(term)
+            if term_id is None:
+                unknown_weight += (
+                    self._unknown_stop_weight if term in STOPWORDS else self._unknown_weight
+                )
+                continue
+            weight = float(self._weights[term_id])
+            query_weight += weight
+            ids.append(term_id)
+            matched_weights.append(weight * confidence)
+        if not ids:
+            return nothing
+        content_words = sum(1 for term in query.terms if term not in STOPWORDS)
+        query_weight += unknown_weight * min(1.0, p.short_message_words / max(1, content_words))
+
+        post = [self._postings[i] for i in ids]
+        index = np.concatenate(post)
+        values = np.repeat(matched_weights, [len(x) for x in post])
+        matched = np.bincount(index, weights=values, minlength=self._n_phrasings)
+        cp = matched / self._phrasing_weight
+        cq = matched / query_weight
+        b2 = p.beta * p.beta
+        phrasing_scores = (1 + b2) * cp * cq / np.maximum(b2 * cp + cq, 1e-12)
+        best_phrasing = np.maximum.reduceat(phrasing_scores, self._starts)
+
+        entry_post = [self._entry_postings[i] for i in ids]
+        entry_index = np.concatenate([e for e, _ in entry_post])
+        entry_values = np.concatenate(
+            [s * w for (_, s), w in zip(entry_post, matched_weights, strict=True)]
+        )
+        whole_entry = np.bincount(entry_index, weights=entry_values, minlength=n_entries)
+        whole_entry /= query_weight
+        entry_scores = p.phrasing_share * best_phrasing + (1 - p.phrasing_share) * whole_entry
+        return 100.0 * entry_scores, phrasing_scores
+
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """The ``limit`` best entries for ``text``, best first, with their 0–100 scores."""
+        entry_scores, phrasing_scores = self._score_message(text)
+        # A stable sort on the negated score keeps file order among equal scores.
+        order = np.argsort(-entry_scores, kind="stable")[:limit]
+        ends = np.append(self._starts[1:], self._n_phrasings)
+        candidates = []
+        for i in order:
+            if entry_scores[i] <= 0:
+                break
+            start, end = int(self._starts[i]), int(ends[i])
+            best = start + int(np.argmax(phrasing_scores[start:end]))
+            candidates.append(
+                Candidate(
+                    self.entries[i].id, round(float(entry_scores[i]), 1), self._phrasing_text[best]
+                )
+            )
+        return candidates
