@@ -1,0 +1,122 @@
+"""Live reload: the bot picks up a saved knowledge file without a restart.
+
+``LiveFAQ`` holds the FAQ built from the knowledge file and hands it out through
+``current()`` (or by calling it: it is a provider for the REPL and Telegram). At most
+every ``check_interval`` seconds it looks at the file's modification time and size —
+one ``stat``, no extra dependency — and when they changed it loads the file again.
+
+A save that does not load (a typo in the YAML, a missing answer) never takes the bot
+down: the last good knowledge keeps answering, the problems are logged at ERROR with
+their lines, kept in ``last_error``, and passed to ``on_error`` (Telegram tells the
+admins). The next save is tried again. ``reload()`` forces a load now (``/reload``).
+
+Usage::
+
+    live = LiveFAQ("knowledge.yaml")          # raises KnowledgeError if it cannot load
+    reply = live.current().reply("does it hurt?")
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from faq.engine import FAQ
+from faq.errors import KnowledgeError
+
+log = logging.getLogger(__name__)
+
+Signature = tuple[int, int, int] | None
+"""What tells a changed file: (modification time in ns, size, inode); None if missing."""
+
+
+def _signature(path: Path) -> Signature:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class LiveFAQ:
+    """The current FAQ for a knowledge file, reloaded when the file changes."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        check_interval: float = 2.0,
+        *,
+        on_error: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Load ``path`` now; raises ``KnowledgeError`` if the first load fails.
+
+        ``on_error(message)`` is called (from whichever thread noticed the change) when an
+        automatic reload fails; ``message`` is ready to show to staff.
+        """
+        self.path = Path(path)
+        self.check_interval = check_interval
+        self.on_error = on_error
+        self.last_error: str | None = None
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signature = _signature(self.path)  # taken before reading: no save is missed
+        self._faq = FAQ.from_file(self.path)
+        self._loaded_at = time.strftime("%H:%M:%S")
+        self._next_check = clock() + check_interval
+
+    def current(self) -> FAQ:
+        """The FAQ to answer with now; cheap (a ``stat`` at most every check_interval)."""
+        now = self._clock()
+        if now < self._next_check:
+            return self._faq
+        # Another thread is already checking or loading: answer with what we have.
+        if not self._lock.acquire(blocking=False):
+            return self._faq
+        try:
+            self._next_check = now + self.check_interval
+            signature = _signature(self.path)
+            if signature is not None and signature != self._signature:
+                ok, message = self._load(signature)
+                if not ok and self.on_error is not None:
+                    try:
+                        self.on_error(message)
+                    except Exception:
+                        log.exception("the on_error callback failed")
+        finally:
+            self._lock.release()
+        return self._faq
+
+    __call__ = current
+
+    def reload(self) -> tuple[bool, str]:
+        """Load the file now, changed or not; returns (ok, a message for staff)."""
+        with self._lock:
+            self._next_check = self._clock() + self.check_interval
+            return self._load(_signature(self.path))
+
+    def _load(self, signature: Signature) -> tuple[bool, str]:
+        """Build a new FAQ from the file; the caller holds the lock."""
+        # Remember this version even if it fails, so a broken save is reported once and
+        # the next save is tried again.
+        self._signature = signature
+        try:
+            faq = FAQ.from_file(self.path)
+        except KnowledgeError as error:
+            self.last_error = (
+                f"{self.path.name} was NOT reloaded: the bot keeps answering from the version "
+                f"loaded at {self._loaded_at}.\n{error}"
+            )
+            log.error("%s", self.last_error)
+            return False, self.last_error
+        self._faq = faq
+        self._loaded_at = time.strftime("%H:%M:%S")
+        self.last_error = None
+        count = sum(1 for entry in faq.knowledge.entries if not entry.small_talk)
+        message = f"Reloaded {self.path.name}: {count} entries."
+        log.info("%s", message)
+        return True, message

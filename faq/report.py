@@ -1,0 +1,249 @@
+"""Reports for staff: what clients asked that the bot could not answer, and how it did.
+
+``python bot.py report [--days N] [--csv]`` prints, for the period:
+
+* the most frequent unanswered questions (fallbacks and "did you mean"), with
+  near-identical ones counted together, and the entry each nearly matched — the first
+  place to look for questions to add to ``knowledge.yaml``;
+* the entries with the most "not helpful" votes — answers to reread;
+* how often each entry was answered.
+
+The same summaries, shorter, answer the Telegram admin commands ``/stats`` and
+``/unanswered``. Grouping uses rapidfuzz on normalised text, so "price?" and "Prices"
+and "what's the price" land in one group when they say the same thing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process, utils
+
+from faq.replies import ReplyKind
+
+if TYPE_CHECKING:
+    from faq.store import ConversationStore, EntryCount, UnansweredQuestion
+
+SIMILARITY_CUTOFF = 80.0
+"""Two questions whose normalised words agree at least this much (0–100) are grouped."""
+
+
+@dataclass(slots=True)
+class QuestionGroup:
+    """Near-identical unanswered questions counted together."""
+
+    question: str
+    """The most frequent wording (the first seen among equals)."""
+    count: int = 0
+    variants: Counter[str] = field(default_factory=Counter)
+    near_entries: Counter[str] = field(default_factory=Counter)
+    best_score: float = 0.0
+    chosen: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def nearly_matched(self) -> str | None:
+        """The entry these questions most often came closest to."""
+        return self.near_entries.most_common(1)[0][0] if self.near_entries else None
+
+    @property
+    def other_wordings(self) -> list[str]:
+        """The other wordings, most frequent first."""
+        return [text for text, _ in self.variants.most_common() if text != self.question]
+
+
+def group_questions(
+    questions: list[UnansweredQuestion], cutoff: float = SIMILARITY_CUTOFF
+) -> list[QuestionGroup]:
+    """Group near-identical questions; the biggest groups first."""
+    by_text: dict[str, list[UnansweredQuestion]] = {}
+    for item in questions:
+        key = utils.default_process(item.question)
+        if key:
+            by_text.setdefault(key, []).append(item)
+    # The most frequent exact wordings found the groups, so they name them.
+    ordered = sorted(by_text.items(), key=lambda kv: -len(kv[1]))
+    groups: list[QuestionGroup] = []
+    keys: list[str] = []
+    for key, items in ordered:
+        match = process.extractOne(
+            key, keys, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff
+        )
+        if match is None:
+            group = QuestionGroup(question=items[0].question.strip())
+            groups.append(group)
+            keys.append(key)
+        else:
+            group = groups[match[2]]
+        for item in items:
+            group.count += 1
+            group.variants[item.question.strip()] += 1
+            if item.top_entry:
+                group.near_entries[item.top_entry] += 1
+                group.best_score = max(group.best_score, item.top_score)
+            if item.chosen_entry:
+                group.chosen[item.chosen_entry] += 1
+    # Name each group by its most frequent wording.
+    for group in groups:
+        group.question = group.variants.most_common(1)[0][0]
+    return sorted(groups, key=lambda g: -g.count)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _group_line(group: QuestionGroup) -> str:
+    near = (
+        f"nearest: {group.nearly_matched} ({group.best_score:.0f})" if group.nearly_matched else ""
+    )
+    chosen = ""
+    if group.chosen:
+        entry, n = group.chosen.most_common(1)[0]
+        chosen = f"; then pressed {entry} ×{n}"
+    similar = f" (+{_plural(group.count - group.variants[group.question], 'similar')})"
+    if group.count == group.variants[group.question]:
+        similar = ""
+    return f'{group.count:>3}×  "{_clip(group.question, 70)}"{similar}\n      {near}{chosen}'
+
+
+def summary_line(store: ConversationStore, days: int) -> str:
+    """One line: questions, people and what kind of replies they got."""
+    kinds = store.kind_counts(days)
+    total = sum(kinds.values())
+    if not total:
+        return f"No questions in the last {_plural(days, 'day')}."
+    people = store.people_count(days)
+    parts = [
+        f"{kinds.get(ReplyKind.ANSWER.value, 0)} answered",
+        f'{kinds.get(ReplyKind.DID_YOU_MEAN.value, 0)} "did you mean"',
+        f"{kinds.get(ReplyKind.FALLBACK.value, 0)} not understood",
+        f"{kinds.get(ReplyKind.SMALL_TALK.value, 0)} small talk",
+    ]
+    return (
+        f"Last {_plural(days, 'day')}: {_plural(total, 'question')} from "
+        f"{_plural(people, 'person') if people == 1 else f'{people} people'}: "
+        + ", ".join(parts)
+        + "."
+    )
+
+
+def format_stats(store: ConversationStore, days: int) -> str:
+    """The /stats message: the summary, top answered entries and feedback."""
+    lines = [summary_line(store, days)]
+    counts = store.entry_counts(days)
+    answered = [c for c in counts if c.answers][:5]
+    if answered:
+        lines += ["", "Most answered:"]
+        lines += [f"  {c.answers:>4}  {c.entry_id}" for c in answered]
+    helpful = sum(c.helpful for c in counts)
+    not_helpful = sum(c.not_helpful for c in counts)
+    if helpful or not_helpful:
+        lines += ["", f"Feedback: {helpful} helpful, {not_helpful} not helpful."]
+        worst = worst_entries(counts)[:3]
+        if worst:
+            lines.append(
+                "Most 'not helpful': " + ", ".join(f"{c.entry_id} ({c.not_helpful})" for c in worst)
+            )
+    return "\n".join(lines)
+
+
+def format_unanswered(store: ConversationStore, days: int, limit: int = 10) -> str:
+    """The /unanswered message: the most frequent unanswered questions, grouped."""
+    groups = group_questions(store.unanswered_questions(days))
+    if not groups:
+        return f"No unanswered questions in the last {_plural(days, 'day')}."
+    lines = [
+        f"Most frequent unanswered questions, last {_plural(days, 'day')} "
+        f"({_plural(len(groups), 'different question')}):"
+    ]
+    lines += [_group_line(group) for group in groups[:limit]]
+    return "\n".join(lines)
+
+
+def worst_entries(counts: list[EntryCount]) -> list[EntryCount]:
+    """Entries with at least one "not helpful" vote, the most first."""
+    worst = [c for c in counts if c.not_helpful]
+    return sorted(worst, key=lambda c: (-c.not_helpful, c.helpful, c.entry_id))
+
+
+def format_report(store: ConversationStore, days: int, limit: int = 20) -> str:
+    """The terminal report for staff."""
+    counts = store.entry_counts(days)
+    lines = [summary_line(store, days), "", "== Questions the bot could not answer =="]
+    groups = group_questions(store.unanswered_questions(days))
+    if groups:
+        lines.append(
+            "Add these as questions to the nearest entry if it answers them, or write a new entry."
+        )
+        lines += [_group_line(group) for group in groups[:limit]]
+        if len(groups) > limit:
+            lines.append(f"  … and {len(groups) - limit} more (use --csv for all).")
+    else:
+        lines.append("  none")
+    lines += ["", '== Entries with "not helpful" votes ==']
+    worst = worst_entries(counts)
+    if worst:
+        lines.append("  not helpful  helpful  entry")
+        lines += [f"  {c.not_helpful:>11}  {c.helpful:>7}  {c.entry_id}" for c in worst[:limit]]
+    else:
+        lines.append("  none")
+    lines += ["", "== Answers per entry =="]
+    answered = [c for c in counts if c.answers]
+    if answered:
+        lines += [f"  {c.answers:>5}  {c.entry_id}" for c in answered]
+    else:
+        lines.append("  none")
+    return "\n".join(lines)
+
+
+CSV_COLUMNS = [
+    "section",
+    "entry",
+    "question",
+    "count",
+    "nearest_score",
+    "pressed_after",
+    "similar_questions",
+    "answers",
+    "helpful",
+    "not_helpful",
+]
+
+
+def format_csv(store: ConversationStore, days: int) -> str:
+    """The whole report as one CSV table (a ``section`` column tells the parts apart)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for group in group_questions(store.unanswered_questions(days)):
+        writer.writerow(
+            {
+                "section": "unanswered",
+                "entry": group.nearly_matched or "",
+                "question": group.question,
+                "count": group.count,
+                "nearest_score": f"{group.best_score:.1f}",
+                "pressed_after": "; ".join(f"{e} x{n}" for e, n in group.chosen.most_common()),
+                "similar_questions": " | ".join(group.other_wordings),
+            }
+        )
+    for count in store.entry_counts(days):
+        writer.writerow(
+            {
+                "section": "entry",
+                "entry": count.entry_id,
+                "answers": count.answers,
+                "helpful": count.helpful,
+                "not_helpful": count.not_helpful,
+            }
+        )
+    return out.getvalue()

@@ -1,0 +1,369 @@
+"""What clients asked and how the bot did: a small SQLite file for staff to learn from.
+
+Every reply the bot sends is one *interaction* row: when, a salted hash of who asked
+(never the Telegram id or name in clear: questions may hold health details), the
+question text, the kind of reply, the entry answered, its score, and the top
+candidates with their scores (JSON). A "did you mean" button the client then pressed
+is a *choice*; a helpful / not helpful button is *feedback*; both point at their
+interaction and are deleted with it.
+
+Rows older than the retention period are deleted when the store opens and whenever
+``purge()`` runs. The file uses WAL mode, so ``report`` can read while the bot writes;
+one connection behind a lock makes it safe for handlers running concurrently.
+
+Usage::
+
+    store = open_store_from_env()            # FAQ_DATA_DIR, FAQ_RETENTION_DAYS, FAQ_HASH_SALT
+    iid = store.record_reply(str(user.id), text, reply)
+    store.record_feedback(iid, helpful=True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from faq.replies import Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "conversations.sqlite3"
+SALT_NAME = "hash_salt"
+DEFAULT_RETENTION_DAYS = 90
+MAX_QUESTION_CHARACTERS = 2000
+"""Longer messages are cut: the start holds the question, the rest is not needed."""
+STORED_CANDIDATES = 5
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS interactions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT NOT NULL,          -- UTC, ISO 8601
+    user_hash   TEXT NOT NULL,          -- HMAC-SHA256 of the user id with the salt
+    question    TEXT NOT NULL,
+    kind        TEXT NOT NULL,          -- answer, small_talk, did_you_mean, fallback
+    entry_id    TEXT,                   -- the entry answered, if any
+    score       REAL NOT NULL,
+    candidates  TEXT NOT NULL           -- JSON: [{"entry": id, "score": n}, ...]
+);
+CREATE INDEX IF NOT EXISTS interactions_created_at ON interactions (created_at);
+CREATE TABLE IF NOT EXISTS choices (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    interaction_id  INTEGER NOT NULL REFERENCES interactions (id) ON DELETE CASCADE,
+    entry_id        TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS choices_interaction ON choices (interaction_id);
+CREATE TABLE IF NOT EXISTS feedback (
+    interaction_id  INTEGER PRIMARY KEY REFERENCES interactions (id) ON DELETE CASCADE,
+    entry_id        TEXT,               -- the entry the vote is about
+    helpful         INTEGER NOT NULL,   -- 1 helpful, 0 not helpful (the last vote counts)
+    created_at      TEXT NOT NULL
+);
+"""
+
+
+class StoreError(Exception):
+    """The conversation store cannot be opened or used; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """A question the bot did not answer directly (a fallback or a "did you mean")."""
+
+    created_at: datetime
+    question: str
+    kind: ReplyKind
+    top_entry: str | None
+    top_score: float
+    chosen_entry: str | None
+    """The "did you mean" option the client pressed afterwards, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryCount:
+    """How often an entry was answered, and its feedback votes, over a period."""
+
+    entry_id: str
+    answers: int = 0
+    helpful: int = 0
+    not_helpful: int = 0
+
+
+def _utc(at: datetime | None = None) -> str:
+    at = at or datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _since(days: int | float) -> str:
+    return _utc(datetime.now(UTC) - timedelta(days=days))
+
+
+class ConversationStore:
+    """The SQLite file of interactions, choices and feedback; safe across threads."""
+
+    def __init__(
+        self, path: str | Path, *, salt: str, retention_days: int = DEFAULT_RETENTION_DAYS
+    ) -> None:
+        """Open (creating if needed) the database at ``path`` and purge expired rows."""
+        if not salt:
+            raise StoreError("the hash salt is empty; set FAQ_HASH_SALT or leave it unset.")
+        if retention_days < 1:
+            raise StoreError(f"retention must be at least 1 day, not {retention_days}.")
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self._salt = salt.encode("utf-8")
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._db:
+                self._db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open the conversation database {self.path} ({exc}). Check that the "
+                "folder exists and is writable (FAQ_DATA_DIR), and that the file is not damaged."
+            ) from exc
+        self.purge()
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> ConversationStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def user_hash(self, user: str) -> str:
+        """A salted, one-way hash of a user id: the same person gives the same value."""
+        return hmac.new(self._salt, str(user).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    # -- writing ------------------------------------------------------------------------
+
+    def record_reply(
+        self, user: str, question: str, reply: Reply, *, at: datetime | None = None
+    ) -> int:
+        """Store one question and the bot's reply; returns the interaction id."""
+        candidates = json.dumps(
+            [
+                {"entry": c.entry_id, "score": round(c.score, 1)}
+                for c in reply.candidates[:STORED_CANDIDATES]
+            ]
+        )
+        row = (
+            _utc(at),
+            self.user_hash(user),
+            question[:MAX_QUESTION_CHARACTERS],
+            ReplyKind(reply.kind).value,
+            reply.entry_id,
+            round(float(reply.score), 1),
+            candidates,
+        )
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT INTO interactions"
+                " (created_at, user_hash, question, kind, entry_id, score, candidates)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cursor.lastrowid or 0)
+
+    def record_choice(
+        self, interaction_id: int, entry_id: str, *, at: datetime | None = None
+    ) -> None:
+        """Store that the client pressed the option for ``entry_id`` after an interaction."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO choices (interaction_id, entry_id, created_at)"
+                " SELECT id, ?, ? FROM interactions WHERE id = ?",
+                (entry_id, _utc(at), interaction_id),
+            )
+
+    def record_feedback(
+        self,
+        interaction_id: int,
+        helpful: bool,
+        *,
+        entry_id: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Store a helpful / not helpful vote on an interaction's answer (last vote counts).
+
+        The vote is about ``entry_id`` if given, else the option the client last pressed
+        for this interaction, else the entry the interaction answered.
+        """
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO feedback (interaction_id, entry_id, helpful, created_at)"
+                " SELECT i.id, COALESCE(?, (SELECT c.entry_id FROM choices c"
+                "   WHERE c.interaction_id = i.id ORDER BY c.id DESC LIMIT 1), i.entry_id), ?, ?"
+                " FROM interactions i WHERE i.id = ?"
+                " ON CONFLICT (interaction_id) DO UPDATE SET entry_id = excluded.entry_id,"
+                "   helpful = excluded.helpful, created_at = excluded.created_at",
+                (entry_id, 1 if helpful else 0, _utc(at), interaction_id),
+            )
+
+    def purge(self, older_than_days: int | None = None) -> int:
+        """Delete interactions (with their choices and feedback) older than N days.
+
+        Defaults to the retention period; returns how many interactions were deleted.
+        """
+        days = self.retention_days if older_than_days is None else older_than_days
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "DELETE FROM interactions WHERE created_at < ?", (_since(days),)
+            )
+        if cursor.rowcount:
+            log.info("deleted %d conversation rows older than %d days", cursor.rowcount, days)
+        return cursor.rowcount
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def count_interactions(self) -> int:
+        """How many interactions the store holds (all periods)."""
+        return int(self._query("SELECT COUNT(*) FROM interactions")[0][0])
+
+    def unanswered_questions(self, days: int) -> list[UnansweredQuestion]:
+        """Fallbacks and "did you mean" replies of the last ``days`` days, newest first."""
+        rows = self._query(
+            "SELECT i.created_at, i.question, i.kind, i.candidates,"
+            " (SELECT c.entry_id FROM choices c WHERE c.interaction_id = i.id"
+            "  ORDER BY c.id DESC LIMIT 1)"
+            " FROM interactions i WHERE i.created_at >= ? AND i.kind IN (?, ?)"
+            " ORDER BY i.created_at DESC, i.id DESC",
+            (_since(days), ReplyKind.FALLBACK.value, ReplyKind.DID_YOU_MEAN.value),
+        )
+        result = []
+        for created_at, question, kind, candidates, chosen in rows:
+            top = (json.loads(candidates) or [{}])[0]
+            result.append(
+                UnansweredQuestion(
+                    datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
+                    question,
+                    ReplyKind(kind),
+                    top.get("entry"),
+                    float(top.get("score", 0.0)),
+                    chosen,
+                )
+            )
+        return result
+
+    def entry_counts(self, days: int) -> list[EntryCount]:
+        """Per entry over the last ``days`` days: answers given and feedback votes.
+
+        An answer is a direct answer or a "did you mean" option pressed; small talk is
+        left out. Sorted by answers, most first.
+        """
+        since = _since(days)
+        counts: dict[str, dict[str, int]] = {}
+        for entry_id, n in self._query(
+            "SELECT entry_id, COUNT(*) FROM interactions WHERE created_at >= ? AND kind = ?"
+            " GROUP BY entry_id",
+            (since, ReplyKind.ANSWER.value),
+        ) + self._query(
+            "SELECT entry_id, COUNT(*) FROM choices WHERE created_at >= ? GROUP BY entry_id",
+            (since,),
+        ):
+            counts.setdefault(entry_id, {"answers": 0, "helpful": 0, "not_helpful": 0})
+            counts[entry_id]["answers"] += n
+        for entry_id, helpful, n in self._query(
+            "SELECT entry_id, helpful, COUNT(*) FROM feedback"
+            " WHERE created_at >= ? AND entry_id IS NOT NULL GROUP BY entry_id, helpful",
+            (since,),
+        ):
+            counts.setdefault(entry_id, {"answers": 0, "helpful": 0, "not_helpful": 0})
+            counts[entry_id]["helpful" if helpful else "not_helpful"] += n
+        result = [EntryCount(entry_id, **c) for entry_id, c in counts.items()]
+        return sorted(result, key=lambda c: (-c.answers, c.entry_id))
+
+    def kind_counts(self, days: int) -> dict[str, int]:
+        """How many replies of each kind in the last ``days`` days."""
+        rows = self._query(
+            "SELECT kind, COUNT(*) FROM interactions WHERE created_at >= ? GROUP BY kind",
+            (_since(days),),
+        )
+        return {kind: int(n) for kind, n in rows}
+
+    def people_count(self, days: int) -> int:
+        """How many different people asked in the last ``days`` days (by their hash)."""
+        rows = self._query(
+            "SELECT COUNT(DISTINCT user_hash) FROM interactions WHERE created_at >= ?",
+            (_since(days),),
+        )
+        return int(rows[0][0])
+
+    # -- summaries for admin commands ---------------------------------------------------
+
+    def stats(self, days: int) -> str:
+        """A plain-text summary of the last ``days`` days, ready to send to an admin."""
+        from faq.report import format_stats
+
+        return format_stats(self, days)
+
+    def unanswered(self, days: int, limit: int = 10) -> str:
+        """The most frequent unanswered questions of the last ``days`` days, as plain text."""
+        from faq.report import format_unanswered
+
+        return format_unanswered(self, days, limit)
+
+
+def load_or_create_salt(data_dir: Path) -> str:
+    """The salt kept in ``data_dir``; a random one is created (mode 0600) the first time."""
+    path = data_dir / SALT_NAME
+    try:
+        salt = path.read_text(encoding="utf-8").strip()
+        if salt:
+            return salt
+    except FileNotFoundError:
+        pass
+    salt = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(salt + "\n")
+    os.chmod(path, 0o600)
+    log.info("created a new hash salt in %s (keep it with the database)", path)
+    return salt
+
+
+def open_store_from_env() -> ConversationStore:
+    """Open the store configured by FAQ_DATA_DIR, FAQ_RETENTION_DAYS and FAQ_HASH_SALT.
+
+    FAQ_DATA_DIR defaults to ./data (created if missing); FAQ_RETENTION_DAYS to 90;
+    without FAQ_HASH_SALT a random salt is generated once and kept in the data folder.
+    Raises ``StoreError`` with what to fix on a bad setting.
+    """
+    data_dir = Path(os.environ.get("FAQ_DATA_DIR") or "data")
+    raw_days = os.environ.get("FAQ_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+    try:
+        retention_days = int(raw_days)
+    except ValueError:
+        raise StoreError(
+            f"FAQ_RETENTION_DAYS should be a whole number of days, not '{raw_days}'."
+        ) from None
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        salt = os.environ.get("FAQ_HASH_SALT") or load_or_create_salt(data_dir)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot use the data folder {data_dir} ({exc}). Set FAQ_DATA_DIR to a writable folder."
+        ) from exc
+    return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=retention_days)

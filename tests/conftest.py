@@ -1,0 +1,49 @@
+"""Small shared fixtures: a minimal valid knowledge file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+MINIMAL_KNOWLEDGE = """\
+clinic:
+  name: "Test Clinic"
+  phone: "+44 20 7946 0123"
+  email: "hello@test-clinic.co.uk"
+entries:
+  - id: pain
+    topic: Treatment
+    questions:
+      - Does microneedling hurt?
+      - is it painful
+      - how much pain is there
+      - will it hurt
+    answer: Most clients feel only mild discomfort; we use numbing cream.
+  - id: price
+    topic: Booking
+    questions:
+      - How much does it cost?
+      - what is the price
+      - how expensive is microneedling
+      - prices please
+    answer: Prices are on our website; call {clinic.phone}.
+small_talk:
+  - id: hello
+    questions: [hello, hi, good morning]
+    answer: Hello! Ask me about microneedling.
+"""
+
+
+@pytest.fixture
+def knowledge_text() -> str:
+    """A small, valid knowledge file's text."""
+    return MINIMAL_KNOWLEDGE
+
+
+@pytest.fixture
+def knowledge_file(tmp_path: Path, knowledge_text: str) -> Path:
+    """A small, valid knowledge file on disk."""
+    path = tmp_path / "knowledge.yaml"
+    path.write_text(knowledge_text, encoding="utf-8")
+    return path

@@ -1,0 +1,195 @@
+"""The conversation store: recorded once, linked feedback, retention, threads, privacy."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from faq import FAQ, parse_knowledge
+from faq.store import ConversationStore, StoreError, open_store_from_env
+
+USER = "123456789"
+
+
+@pytest.fixture
+def faq(knowledge_text: str) -> FAQ:
+    return FAQ(parse_knowledge(knowledge_text))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    with ConversationStore(tmp_path / "c.sqlite3", salt="test-salt") as opened:
+        yield opened
+
+
+def rows(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_a_question_is_recorded_once_with_its_reply(store: ConversationStore, faq: FAQ) -> None:
+    reply = faq.reply("botox?")
+    iid = store.record_reply(USER, "botox?", reply)
+    assert iid > 0
+    stored = rows(
+        store.path, "SELECT id, question, kind, entry_id, score, candidates FROM interactions"
+    )
+    assert len(stored) == 1
+    row_id, question, kind, entry_id, score, candidates = stored[0]
+    assert (row_id, question, kind, entry_id) == (iid, "botox?", "fallback", None)
+    assert score == round(reply.score, 1)
+    assert json.loads(candidates) == [
+        {"entry": c.entry_id, "score": round(c.score, 1)} for c in reply.candidates[:5]
+    ]
+
+
+def test_database_is_in_wal_mode(store: ConversationStore) -> None:
+    assert rows(store.path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_feedback_and_choice_are_linked_to_their_interaction(
+    store: ConversationStore, faq: FAQ
+) -> None:
+    answered = store.record_reply(USER, "does it hurt", faq.reply("does it hurt"))
+    vague = store.record_reply(USER, "cost hurt", faq.reply("cost hurt"))
+    store.record_feedback(answered, helpful=False)
+    store.record_feedback(answered, helpful=True)  # changed their mind: the last vote counts
+    store.record_choice(vague, "price")
+    store.record_feedback(vague, helpful=False)
+    assert rows(store.path, "SELECT interaction_id, entry_id FROM choices") == [(vague, "price")]
+    assert sorted(rows(store.path, "SELECT interaction_id, entry_id, helpful FROM feedback")) == [
+        (answered, "pain", 1),
+        (vague, "price", 0),
+    ]
+    counts = {c.entry_id: c for c in store.entry_counts(7)}
+    assert (counts["pain"].answers, counts["pain"].helpful) == (1, 1)
+    assert (counts["price"].answers, counts["price"].not_helpful) == (1, 1)
+
+
+def test_feedback_on_unknown_interaction_is_ignored(store: ConversationStore) -> None:
+    store.record_feedback(999, helpful=True)
+    store.record_choice(999, "pain")
+    assert rows(store.path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert rows(store.path, "SELECT COUNT(*) FROM choices") == [(0,)]
+
+
+def test_retention_deletes_old_rows_with_their_feedback(tmp_path: Path, faq: FAQ) -> None:
+    path = tmp_path / "c.sqlite3"
+    old = datetime.now(UTC) - timedelta(days=40)
+    with ConversationStore(path, salt="s", retention_days=90) as store:
+        old_id = store.record_reply(USER, "old question", faq.reply("price"), at=old)
+        store.record_feedback(old_id, helpful=True, at=old)
+        store.record_choice(old_id, "price", at=old)
+        store.record_reply(USER, "new question", faq.reply("price"))
+        assert store.purge() == 0  # 40 days is within 90
+        assert store.purge(older_than_days=30) == 1
+        assert [q for (q,) in rows(path, "SELECT question FROM interactions")] == ["new question"]
+        assert rows(path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+        assert rows(path, "SELECT COUNT(*) FROM choices") == [(0,)]
+
+
+def test_retention_runs_when_the_store_opens(tmp_path: Path, faq: FAQ) -> None:
+    path = tmp_path / "c.sqlite3"
+    with ConversationStore(path, salt="s", retention_days=90) as store:
+        store.record_reply(
+            USER, "ancient", faq.reply("x"), at=datetime.now(UTC) - timedelta(days=91)
+        )
+        store.record_reply(USER, "recent", faq.reply("x"))
+    with ConversationStore(path, salt="s", retention_days=90) as store:
+        assert store.count_interactions() == 1
+
+
+def test_concurrent_writes_from_many_chats_lose_nothing(store: ConversationStore, faq: FAQ) -> None:
+    reply = faq.reply("does it hurt")
+    threads_count, per_thread = 16, 25
+    errors: list[BaseException] = []
+
+    def chat(number: int) -> None:
+        try:
+            for i in range(per_thread):
+                iid = store.record_reply(f"user{number}", f"question {number}-{i}", reply)
+                store.record_feedback(iid, helpful=i % 2 == 0)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=chat, args=(n,)) for n in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    total = threads_count * per_thread
+    assert store.count_interactions() == total
+    assert rows(store.path, "SELECT COUNT(DISTINCT question) FROM interactions") == [(total,)]
+    assert rows(store.path, "SELECT COUNT(*) FROM feedback") == [(total,)]
+    assert store.people_count(1) == threads_count
+
+
+def test_nothing_identifies_a_user_in_clear(store: ConversationStore, faq: FAQ) -> None:
+    store.record_reply(USER, "does it hurt", faq.reply("does it hurt"))
+    store.record_reply("987654321", "botox?", faq.reply("botox?"))
+    store.close()
+    raw = b"".join(p.read_bytes() for p in store.path.parent.iterdir() if p.is_file())
+    assert USER.encode() not in raw
+    assert b"987654321" not in raw
+    hashes = [h for (h,) in rows(store.path, "SELECT user_hash FROM interactions")]
+    assert len(set(hashes)) == 2
+    assert all(len(h) == 64 and USER not in h for h in hashes)
+
+
+def test_same_user_same_hash_but_salt_matters(tmp_path: Path) -> None:
+    with (
+        ConversationStore(tmp_path / "a.sqlite3", salt="one") as a,
+        ConversationStore(tmp_path / "b.sqlite3", salt="two") as b,
+    ):
+        assert a.user_hash(USER) == a.user_hash(USER)
+        assert a.user_hash(USER) != b.user_hash(USER)
+
+
+def test_open_from_env_creates_dir_and_private_salt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("FAQ_DATA_DIR", str(data))
+    monkeypatch.delenv("FAQ_HASH_SALT", raising=False)
+    monkeypatch.setenv("FAQ_RETENTION_DAYS", "30")
+    with open_store_from_env() as store:
+        assert store.retention_days == 30
+        first = store.user_hash(USER)
+    salt_file = data / "hash_salt"
+    assert stat.S_IMODE(salt_file.stat().st_mode) == 0o600
+    with open_store_from_env() as store:
+        assert store.user_hash(USER) == first, "the salt is kept between runs"
+    monkeypatch.setenv("FAQ_HASH_SALT", "from-env")
+    with open_store_from_env() as store:
+        assert store.user_hash(USER) != first
+
+
+def test_bad_retention_setting_says_what_to_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAQ_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FAQ_RETENTION_DAYS", "ninety")
+    with pytest.raises(StoreError, match="FAQ_RETENTION_DAYS should be a whole number"):
+        open_store_from_env()
+
+
+def test_admin_summaries(store: ConversationStore, faq: FAQ) -> None:
+    assert store.stats(7) == "No questions in the last 7 days."
+    assert store.unanswered(7) == "No unanswered questions in the last 7 days."
+    for question in ("botox?", "Botox", "do you do botox?", "parking near you"):
+        store.record_reply(USER, question, faq.reply(question))
+    iid = store.record_reply("u2", "does it hurt", faq.reply("does it hurt"))
+    store.record_feedback(iid, helpful=False)
+    stats = store.stats(7)
+    assert stats.startswith("Last 7 days: 5 questions from 2 people: 1 answered,")
+    assert "Feedback: 0 helpful, 1 not helpful." in stats
+    unanswered = store.unanswered(7)
+    assert '2×  "botox?"' in unanswered or '2×  "Botox"' in unanswered
+    assert "parking near you" in unanswered
