@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from faq import FAQ, KnowledgeError
+from faq.live import LiveFAQ
 
 DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent / "knowledge.yaml"
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
@@ -29,6 +30,24 @@ log = logging.getLogger("bot")
 def knowledge_path(args: argparse.Namespace) -> Path:
     """The knowledge file chosen by --knowledge, FAQ_KNOWLEDGE or the default."""
     return Path(args.knowledge or os.environ.get("FAQ_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
+
+
+def load_live_or_exit(path: Path) -> LiveFAQ:
+    """Load the knowledge for live reload, or print the problems and exit with status 2."""
+    try:
+        return LiveFAQ(path, check_interval=reload_interval())
+    except KnowledgeError as error:
+        print(error, file=sys.stderr)
+        print(f"\nThe bot cannot start until {path} is fixed.", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def reload_interval() -> float:
+    """Seconds between checks of the knowledge file (FAQ_RELOAD_SECONDS, default 2)."""
+    try:
+        return max(0.1, float(os.environ.get("FAQ_RELOAD_SECONDS") or 2.0))
+    except ValueError:
+        return 2.0
 
 
 def load_faq_or_exit(path: Path) -> FAQ:
@@ -42,11 +61,11 @@ def load_faq_or_exit(path: Path) -> FAQ:
 
 
 def command_repl(args: argparse.Namespace) -> int:
-    """Chat with the bot in the terminal."""
+    """Chat with the bot in the terminal; a saved knowledge file is picked up live."""
     from adapters.terminal import Repl
 
-    faq = load_faq_or_exit(knowledge_path(args))
-    Repl(lambda: faq, debug=args.debug).run()
+    live = load_live_or_exit(knowledge_path(args))
+    Repl(live, debug=args.debug).run()
     return 0
 
 
