@@ -5,6 +5,7 @@ Usage:
     python bot.py                 # Telegram if TELEGRAM_BOT_TOKEN is set, else the REPL
     python bot.py repl [--debug]  # try questions locally, exactly as a client sees them
     python bot.py ask "does it hurt?" [--json]   # batch answers (or one per stdin line)
+    python bot.py check [--questions FILE]       # is knowledge.yaml sound? (exit 1 on errors)
 
 Every command takes --knowledge PATH (default: FAQ_KNOWLEDGE, else knowledge.yaml
 beside this file).
@@ -79,6 +80,15 @@ def command_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_check(args: argparse.Namespace) -> int:
+    """Check the knowledge file before deploying: exit 1 on errors, 0 with warnings only."""
+    from faq.lint import run_check
+
+    output, status = run_check(knowledge_path(args), args.questions)
+    print(output)
+    return status
+
+
 def command_default(args: argparse.Namespace) -> int:
     """Run Telegram when a token is set, otherwise the REPL."""
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
@@ -119,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (default: read stdin)")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
     ask.set_defaults(handler=command_ask)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check the knowledge file before deploying (exit 1 on errors)",
+    )
+    check.add_argument(
+        "--questions",
+        metavar="FILE",
+        help="also measure accuracy on a labelled question set (e.g. tests/eval/questions.yaml)",
+    )
+    check.set_defaults(handler=command_check)
     return parser
 
 

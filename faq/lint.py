@@ -1,0 +1,360 @@
+"""``python bot.py check``: is an edited knowledge file sound before clients see it?
+
+Two kinds of findings, each naming the file, the line and what to do:
+
+* **errors** — the bot would not load the file (every problem the loader finds), or a
+  client typing one of an entry's own questions gets *another* entry's answer;
+* **warnings** — worth a look, but the bot works: an entry's own question that only
+  gets "did you mean" or the fallback, near-identical questions in two entries, an
+  entry with too few questions to be found reliably, an answer close to Telegram's
+  length limit, an entry listed as related to itself, clinic details that still hold
+  the example values.
+
+``check`` exits 1 when there are errors (2 when the file cannot be loaded at all) and
+0 with warnings only, so it can guard a deployment or a CI job. With ``--questions`` it
+also measures the bot on a labelled question set (the format of tests/eval/).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import yaml
+from rapidfuzz import fuzz, process, utils
+
+from faq.engine import FAQ
+from faq.errors import KnowledgeError, Problem
+from faq.evaluation import Evaluation, LabelledQuestion, evaluate, load_questions
+from faq.knowledge import CLINIC_KEYS, TELEGRAM_TEXT_LIMIT, Entry
+from faq.replies import ReplyKind
+from faq.yaml_lines import key_line, load_yaml_with_lines
+
+MIN_QUESTIONS = 5
+"""Fewer questions than this and clients' own wordings are often missed."""
+ANSWER_WARNING_LENGTH = TELEGRAM_TEXT_LIMIT - 600
+"""Answers longer than this are close to Telegram's limit (clinic details may grow)."""
+NEAR_IDENTICAL = 90.0
+"""Two questions whose normalised words agree this much (0–100) are near-identical."""
+EXAMPLE_VALUE = re.compile(
+    r"example|0000|555[- ]?01|x{3,}|lorem|ipsum|\btodo\b|\btbd\b|changeme|your clinic",
+    re.IGNORECASE,
+)
+
+
+class Severity(StrEnum):
+    """How serious a finding is: errors fail ``check``, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found by ``check``, with its severity."""
+
+    severity: Severity
+    problem: Problem
+
+    def __str__(self) -> str:
+        return f"{self.severity.value.upper()}: {self.problem}"
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """Everything ``check`` found in one knowledge file."""
+
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    faq: FAQ | None = None
+    """The loaded FAQ, or None when the file does not load."""
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    def summary(self) -> str:
+        """One line for the end of the output."""
+        name = self.path.name
+        if self.faq is None:
+            return (
+                f"{name}: {_count(len(self.errors), 'error')} — the bot cannot load this file; "
+                "fix the lines above and run the check again."
+            )
+        entries = [e for e in self.faq.knowledge.entries if not e.small_talk]
+        questions = sum(len(e.questions) for e in self.faq.knowledge.entries)
+        size = f"{_count(len(entries), 'entry')}, {_count(questions, 'question')}"
+        if not self.findings:
+            return f"{name}: OK — {size}, no problems found."
+        verdict = "NOT ready" if self.errors else "usable"
+        return (
+            f"{name}: {_count(len(self.errors), 'error')}, "
+            f"{_count(len(self.warnings), 'warning')} ({size}) — {verdict}."
+        )
+
+
+def _count(n: int, word: str) -> str:
+    plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+    return f"{n} {word if n == 1 else plural}"
+
+
+def check_knowledge(path: str | Path) -> CheckResult:
+    """Load and lint the knowledge file at ``path``."""
+    path = Path(path)
+    result = CheckResult(path)
+    try:
+        faq = FAQ.from_file(path)
+    except KnowledgeError as error:
+        result.findings = [Finding(Severity.ERROR, p) for p in error.problems]
+        return result
+    result.faq = faq
+    result.findings = [
+        *check_routing(faq),
+        *check_near_identical(faq),
+        *check_entries(faq),
+        *check_clinic(path),
+    ]
+    result.findings.sort(key=lambda f: (f.problem.line or 0, f.severity != Severity.ERROR))
+    return result
+
+
+def _quote(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= width else f'"{text[: width - 1]}…"'
+
+
+def check_routing(faq: FAQ) -> Iterable[Finding]:
+    """Each entry's own questions must get that entry's answer."""
+    path = faq.knowledge.path
+    for entry in faq.knowledge.entries:
+        for question, line in zip(entry.questions, _lines(entry), strict=True):
+            reply = faq.reply(question)
+            if reply.entry_id == entry.id:
+                continue
+            top = ", ".join(f"{c.entry_id} {c.score:.0f}" for c in reply.candidates[:3])
+            if reply.entry_id is not None:
+                other = faq.knowledge.entry(reply.entry_id)
+                other_line = f" (line {other.line})" if other and other.line else ""
+                yield Finding(
+                    Severity.ERROR,
+                    Problem(
+                        path,
+                        line,
+                        f"the question {_quote(question)} of entry '{entry.id}' is answered by "
+                        f"entry '{reply.entry_id}'{other_line} (scores: {top}).",
+                        f"reword this question with words only '{entry.id}' uses, remove it, "
+                        f"or move it to '{reply.entry_id}' if that entry answers it.",
+                    ),
+                )
+            elif reply.kind is ReplyKind.DID_YOU_MEAN:
+                yield Finding(
+                    Severity.WARNING,
+                    Problem(
+                        path,
+                        line,
+                        f"the question {_quote(question)} of entry '{entry.id}' only gets "
+                        f'"did you mean" (scores: {top}).',
+                        "the entries are too alike for this wording: make it more specific, "
+                        "or accept that clients asking it will be offered a choice.",
+                    ),
+                )
+            else:
+                yield Finding(
+                    Severity.WARNING,
+                    Problem(
+                        path,
+                        line,
+                        f"the question {_quote(question)} of entry '{entry.id}' is not "
+                        f"recognised: clients asking it get the fallback (scores: {top or '-'}).",
+                        "reword it with the words clients use, or add a synonym.",
+                    ),
+                )
+
+
+def _lines(entry: Entry) -> tuple[int | None, ...]:
+    lines = tuple(entry.question_lines)
+    if len(lines) != len(entry.questions):
+        lines = (entry.line,) * len(entry.questions)
+    return lines
+
+
+def check_near_identical(faq: FAQ, cutoff: float = NEAR_IDENTICAL) -> Iterable[Finding]:
+    """Near-identical questions in two different entries (each pair named once)."""
+    path = faq.knowledge.path
+    items: list[tuple[Entry, str, int | None, str]] = []
+    for entry in faq.knowledge.entries:
+        for question, line in zip(entry.questions, _lines(entry), strict=True):
+            normal = utils.default_process(question)
+            if normal:
+                items.append((entry, question, line, normal))
+    if len(items) < 2:
+        return
+    texts = [normal for *_, normal in items]
+    scores = process.cdist(
+        texts, texts, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff
+    )
+    for i, j in zip(*np.nonzero(np.triu(scores, k=1)), strict=True):
+        first, second = items[int(i)], items[int(j)]
+        if first[0].id == second[0].id:
+            continue
+        same = "identical" if first[3] == second[3] else "nearly identical"
+        yield Finding(
+            Severity.WARNING,
+            Problem(
+                path,
+                second[2],
+                f"{_quote(second[1])} (entry '{second[0].id}', line {second[2]}) and "
+                f"{_quote(first[1])} (entry '{first[0].id}', line {first[2]}) are {same}.",
+                "keep the question in the entry that answers it, and remove or reword the "
+                "other: the bot cannot tell the two entries apart on it.",
+            ),
+        )
+
+
+def check_entries(faq: FAQ) -> Iterable[Finding]:
+    """Per entry: enough questions, an answer well under the limit, sensible related."""
+    path = faq.knowledge.path
+    for entry in faq.knowledge.entries:
+        if not entry.small_talk and len(entry.questions) < MIN_QUESTIONS:
+            yield Finding(
+                Severity.WARNING,
+                Problem(
+                    path,
+                    entry.line,
+                    f"entry '{entry.id}' has only {_count(len(entry.questions), 'question')}; "
+                    f"with fewer than {MIN_QUESTIONS} clients' own wordings are often missed.",
+                    "add the ways clients really ask it (aim for 6–12).",
+                ),
+            )
+        if len(entry.answer) > ANSWER_WARNING_LENGTH:
+            yield Finding(
+                Severity.WARNING,
+                Problem(
+                    path,
+                    entry.line,
+                    f"the answer of entry '{entry.id}' is {len(entry.answer)} characters; "
+                    f"Telegram refuses more than {TELEGRAM_TEXT_LIMIT}.",
+                    "shorten it, or split it into two entries linked with 'related'.",
+                ),
+            )
+        if entry.id in entry.related:
+            yield Finding(
+                Severity.WARNING,
+                Problem(
+                    path,
+                    entry.line,
+                    f"entry '{entry.id}' lists itself under 'related'.",
+                    "remove its own id from 'related'.",
+                ),
+            )
+
+
+def check_clinic(path: Path) -> Iterable[Finding]:
+    """Clinic details that still hold example values ("example", "0000" ...)."""
+    try:
+        data = load_yaml_with_lines(path.read_text(encoding="utf-8"))
+    except Exception:  # the loader already accepted the file; be safe anyway
+        return
+    clinic = data.get("clinic") if isinstance(data, dict) else None
+    if not isinstance(clinic, dict):
+        return
+    for key in CLINIC_KEYS:
+        value = clinic.get(key)
+        if value is None:
+            continue
+        match = EXAMPLE_VALUE.search(str(value))
+        if match:
+            yield Finding(
+                Severity.WARNING,
+                Problem(
+                    path,
+                    key_line(clinic, key),
+                    f"the clinic's {key} still looks like an example value: "
+                    f"{_quote(str(value))} (contains '{match.group(0)}').",
+                    "write the clinic's real details before clients use the bot.",
+                ),
+            )
+
+
+def run_check(path: str | Path, questions: str | Path | None = None) -> tuple[str, int]:
+    """The whole ``check`` command: its output and exit status.
+
+    Status 0: no errors (warnings allowed); 1: errors; 2: the knowledge file or the
+    question file cannot be loaded.
+    """
+    result = check_knowledge(path)
+    parts = [str(finding) for finding in result.findings]
+    status = 1 if result.errors else 0
+    if result.faq is None:
+        status = 2
+    elif questions is not None:
+        try:
+            labelled = load_questions(questions)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            parts.append(f"ERROR: cannot read the question file {questions}: {exc}")
+            status = 2
+        else:
+            if parts:
+                parts.append("")
+            parts.append(format_evaluation(run_evaluation(result.faq, labelled), str(questions)))
+    if parts:
+        parts.append("")
+    parts.append(result.summary())
+    return "\n".join(parts), status
+
+
+def format_evaluation(evaluation: Evaluation, source: str) -> str:
+    """Accuracy on a labelled question set and every question the bot got wrong."""
+    in_scope, out_scope = evaluation.in_scope, evaluation.out_of_scope
+    lines = [
+        f"Questions in {source}: {len(evaluation.outcomes)}.",
+        f"  answered with the right entry: {evaluation.in_scope_accuracy:.1%} of {len(in_scope)}",
+    ]
+    if out_scope:
+        lines.append(
+            f"  out of scope and given the fallback: {evaluation.fallback_rate:.1%} of "
+            f"{len(out_scope)} (kept from any answer: {evaluation.no_fact_rate:.1%})"
+        )
+    answered = (ReplyKind.ANSWER, ReplyKind.SMALL_TALK)
+    wrong = [o for o in evaluation.outcomes if o.kind in answered and not o.correct]
+    missed = [o for o in in_scope if o.kind not in answered]
+    offered = [o for o in out_scope if o.kind is ReplyKind.DID_YOU_MEAN]
+    if wrong:
+        lines.append(f"\n{_count(len(wrong), 'question')} answered with a different entry:")
+        lines += [
+            f"  {_quote(o.question.text, 70)}\n"
+            f"      expected {o.question.expect or '(fallback)'}, answered by {o.entry_id} "
+            f"(score {o.score:.0f})"
+            for o in wrong
+        ]
+    if missed:
+        lines.append(f"\n{_count(len(missed), 'question')} with an entry but not answered:")
+        lines += [
+            f"  {_quote(o.question.text, 70)}\n"
+            f"      expected {o.question.expect}, got "
+            + (
+                f'"did you mean" (best: {o.top_candidate}, score {o.score:.0f})'
+                if o.kind is ReplyKind.DID_YOU_MEAN
+                else f"the fallback (score {o.score:.0f})"
+            )
+            for o in missed
+        ]
+    if offered:
+        lines.append(
+            f'\n{_count(len(offered), "out-of-scope question")} got "did you mean" instead of '
+            "the fallback (no wrong fact given)."
+        )
+    return "\n".join(lines)
+
+
+def run_evaluation(faq: FAQ, questions: list[LabelledQuestion]) -> Evaluation:
+    """Run a labelled question set through the bot."""
+    return evaluate(faq.reply, questions)
