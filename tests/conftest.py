@@ -19,6 +19,7 @@ entries:
       - is it painful
       - how much pain is there
       - will it hurt
+      - is the treatment uncomfortable
     answer: Most clients feel only mild discomfort; we use numbing cream.
   - id: price
     topic: Booking
@@ -27,6 +28,7 @@ entries:
       - what is the price
       - how expensive is microneedling
       - prices please
+      - what do you charge for a session
     answer: Prices are on our website; call {clinic.phone}.
 small_talk:
   - id: hello

@@ -90,14 +90,14 @@ def test_broken_save_keeps_last_good_and_reports_once(
     clock.now += 3
     with caplog.at_level(logging.ERROR, logger="faq.live"):
         faq = live.current()
-    assert faq.reply("does it hurt").entry_id == "pain"  # still the old knowledge
+    assert faq.reply("is it painful").entry_id == "pain"  # still the old knowledge
     assert faq.knowledge.entry("price") is not None
     assert live.last_error is not None
     assert "NOT reloaded" in live.last_error
-    assert "knowledge.yaml, line 14" in live.last_error  # where entry 'price' starts
+    assert "knowledge.yaml, line 15" in live.last_error  # where entry 'price' starts
     assert len(errors) == 1
     assert errors[0] == live.last_error
-    assert any("line 14" in r.getMessage() for r in caplog.records)
+    assert any("line 15" in r.getMessage() for r in caplog.records)
 
     clock.now += 3
     live.current()

@@ -41,7 +41,7 @@ def test_piped_repl_picks_up_a_saved_entry_and_keeps_it_after_a_broken_save(
         text=True,
         env=env,
     ) as process:
-        assert "numbing cream" in ask(process, "does it hurt")
+        assert "numbing cream" in ask(process, "is it painful")
         assert "not sure" in ask(process, "aftercare tips")  # no such entry yet
 
         save(knowledge_file, knowledge_text.replace("small_talk:", NEW_ENTRY + "small_talk:"))
@@ -51,7 +51,7 @@ def test_piped_repl_picks_up_a_saved_entry_and_keeps_it_after_a_broken_save(
         save(knowledge_file, "entries:\n  - id: pain\n    questions: [oops\n")
         time.sleep(0.5)
         assert ask(process, "aftercare tips") == "Keep your skin clean and use sunscreen."
-        assert ask(process, "does it hurt").startswith("Most clients")
+        assert ask(process, "is it painful").startswith("Most clients")
         _, errors = process.communicate(timeout=10)
     assert "NOT reloaded" in errors
     assert "knowledge.yaml, line 4" in errors

@@ -56,7 +56,7 @@ def test_database_is_in_wal_mode(store: ConversationStore) -> None:
 def test_feedback_and_choice_are_linked_to_their_interaction(
     store: ConversationStore, faq: FAQ
 ) -> None:
-    answered = store.record_reply(USER, "does it hurt", faq.reply("does it hurt"))
+    answered = store.record_reply(USER, "is it painful", faq.reply("is it painful"))
     vague = store.record_reply(USER, "cost hurt", faq.reply("cost hurt"))
     store.record_feedback(answered, helpful=False)
     store.record_feedback(answered, helpful=True)  # changed their mind: the last vote counts
@@ -106,7 +106,7 @@ def test_retention_runs_when_the_store_opens(tmp_path: Path, faq: FAQ) -> None:
 
 
 def test_concurrent_writes_from_many_chats_lose_nothing(store: ConversationStore, faq: FAQ) -> None:
-    reply = faq.reply("does it hurt")
+    reply = faq.reply("is it painful")
     threads_count, per_thread = 16, 25
     errors: list[BaseException] = []
 
@@ -132,7 +132,7 @@ def test_concurrent_writes_from_many_chats_lose_nothing(store: ConversationStore
 
 
 def test_nothing_identifies_a_user_in_clear(store: ConversationStore, faq: FAQ) -> None:
-    store.record_reply(USER, "does it hurt", faq.reply("does it hurt"))
+    store.record_reply(USER, "is it painful", faq.reply("is it painful"))
     store.record_reply("987654321", "botox?", faq.reply("botox?"))
     store.close()
     raw = b"".join(p.read_bytes() for p in store.path.parent.iterdir() if p.is_file())
@@ -185,7 +185,7 @@ def test_admin_summaries(store: ConversationStore, faq: FAQ) -> None:
     assert store.unanswered(7) == "No unanswered questions in the last 7 days."
     for question in ("botox?", "Botox", "do you do botox?", "parking near you"):
         store.record_reply(USER, question, faq.reply(question))
-    iid = store.record_reply("u2", "does it hurt", faq.reply("does it hurt"))
+    iid = store.record_reply("u2", "is it painful", faq.reply("is it painful"))
     store.record_feedback(iid, helpful=False)
     stats = store.stats(7)
     assert stats.startswith("Last 7 days: 5 questions from 2 people: 1 answered,")
