@@ -270,13 +270,14 @@ def write_clinc_knowledge(by_intent: dict[str, list[str]], directory: Path) -> P
 # -- main -------------------------------------------------------------------------------
 
 
-def pin_one_core() -> str:
-    """Pin this process to one CPU; returns a note for the output."""
+def pin_one_core() -> tuple[str, set[int] | None]:
+    """Pin this process to one CPU; returns a note and the CPUs to restore afterwards."""
     if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    cpu = min(os.sched_getaffinity(0))
+        return "not pinned (no sched_setaffinity)", None
+    allowed = os.sched_getaffinity(0)
+    cpu = min(allowed)
     os.sched_setaffinity(0, {cpu})
-    return f"pinned to CPU {cpu}"
+    return f"pinned to CPU {cpu}", allowed
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -302,7 +303,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns the exit status."""
     args = parse_args(argv)
-    print(f"Python {sys.version.split()[0]}, {pin_one_core()}; times are per question.\n")
+    note, allowed = pin_one_core()
+    print(f"Python {sys.version.split()[0]}, {note}; times are per question.\n")
+    try:
+        run(args)
+    finally:
+        if allowed is not None:
+            os.sched_setaffinity(0, allowed)
+    return 0
+
+
+def run(args: argparse.Namespace) -> None:
+    """The three parts of the benchmark."""
 
     knowledge = load_knowledge(args.knowledge)
     shipped_queries = [
@@ -372,7 +384,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"| {f['load_s']:.2f} | {f['index_s']:.2f} | {1000 * f['first_reply_s']:.1f} "
                     f"| {f['rss_after_imports_kib'] / 1024:.0f} | {f['peak_rss_kib'] / 1024:.0f} |"
                 )
-    return 0
 
 
 if __name__ == "__main__":
