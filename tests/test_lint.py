@@ -1,0 +1,258 @@
+"""``check``: every finding names its line; errors fail, warnings alone do not."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from faq import FAQ, Candidate, Reply, parse_knowledge
+from faq.lint import (
+    ANSWER_WARNING_LENGTH,
+    Severity,
+    check_knowledge,
+    check_routing,
+    run_check,
+)
+from faq.replies import answer_reply
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "knowledge.yaml"
+
+
+def load_bot_module():  # bot.py is a script beside the packages, not a package itself
+    spec = importlib.util.spec_from_file_location("bot", ROOT / "bot.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "knowledge.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def messages(path: Path) -> list[tuple[Severity, int | None, str]]:
+    return [(f.severity, f.problem.line, f.problem.message) for f in check_knowledge(path).findings]
+
+
+def test_clean_file_passes(knowledge_file: Path) -> None:
+    output, status = run_check(knowledge_file)
+    assert status == 0
+    assert output == "knowledge.yaml: OK — 2 entries, 13 questions, no problems found."
+
+
+def test_syntax_error_names_the_line_and_exits_2(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(
+        tmp_path, knowledge_text.replace("    topic: Booking\n", "    topic: Booking: prices\n")
+    )
+    output, status = run_check(path)
+    assert status == 2
+    assert "ERROR: knowledge.yaml, line 16: the file is not valid YAML" in output
+    assert output.endswith(
+        "the bot cannot load this file; fix the lines above and run the check again."
+    )
+
+
+def test_missing_answer_names_the_entry_line(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(
+        tmp_path,
+        knowledge_text.replace("    answer: Prices are on our website; call {clinic.phone}.\n", ""),
+    )
+    output, status = run_check(path)
+    assert status == 2
+    assert "ERROR: knowledge.yaml, line 15: entry 'price' has no 'answer'." in output
+
+
+def test_unknown_related_is_an_error(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(
+        tmp_path,
+        knowledge_text.replace(
+            "    topic: Treatment\n", "    topic: Treatment\n    related: [prices]\n"
+        ),
+    )
+    (finding,) = check_knowledge(path).findings
+    assert finding.severity is Severity.ERROR
+    assert finding.problem.line == 6  # the entry's first line
+    assert finding.problem.message == "entry 'pain' lists related 'prices', which is no entry."
+    assert finding.problem.fix == "did you mean 'price'?"
+
+
+class MisroutingFAQ(FAQ):
+    """Answers one of price's own questions with the pain entry, as a bad edit could."""
+
+    def reply(self, text: str) -> Reply:
+        if text == "prices please":
+            pain = self.knowledge.entry("pain")
+            assert pain is not None
+            candidates = (Candidate("pain", 80.0, "is it painful"), Candidate("price", 70.0, text))
+            return answer_reply(self.knowledge, pain, 80.0, candidates)
+        return super().reply(text)
+
+
+def test_question_answered_by_another_entry_is_an_error(knowledge_text: str) -> None:
+    faq = MisroutingFAQ(parse_knowledge(knowledge_text, "knowledge.yaml"))
+    (finding,) = check_routing(faq)
+    assert finding.severity is Severity.ERROR
+    assert finding.problem.line == 21
+    assert finding.problem.message == (
+        "the question \"prices please\" of entry 'price' is answered by entry 'pain' (line 6) "
+        "(scores: pain 80, price 70)."
+    )
+
+
+def test_identical_questions_in_two_entries_name_both_lines(
+    tmp_path: Path, knowledge_text: str
+) -> None:
+    path = write(
+        tmp_path,
+        knowledge_text.replace(
+            "      - what do you charge for a session\n",
+            "      - what do you charge for a session\n      - Is it painful?\n",
+        ),
+    )
+    found = messages(path)
+    assert (
+        Severity.WARNING,
+        23,
+        "\"Is it painful?\" (entry 'price', line 23) and \"is it painful\" (entry 'pain', "
+        "line 10) are identical.",
+    ) in found
+    # Clients typing it get "did you mean" (both entries score alike): also reported.
+    assert any(line == 23 and '"did you mean"' in text for _, line, text in found)
+    output, status = run_check(path)
+    assert status == 0, "warnings alone pass"
+    assert output.splitlines()[-1].startswith("knowledge.yaml: 0 errors, ")
+
+
+def test_nearly_identical_questions(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(
+        tmp_path,
+        knowledge_text.replace(
+            "      - what do you charge for a session\n",
+            "      - what do you charge for a session\n      - how much pain is there?!\n",
+        ),
+    )
+    assert any(
+        line == 23 and "(entry 'pain', line 11) are identical" in text
+        for _, line, text in messages(path)
+    )
+    path = write(
+        tmp_path,
+        knowledge_text.replace(
+            "      - what do you charge for a session\n",
+            "      - what do you charge for a session\n      - how much pains is there\n",
+        ),
+    )
+    assert any(
+        line == 23 and "(entry 'pain', line 11) are nearly identical" in text
+        for _, line, text in messages(path)
+    )
+
+
+def test_too_few_questions(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(tmp_path, knowledge_text.replace("      - prices please\n", ""))
+    assert messages(path) == [
+        (
+            Severity.WARNING,
+            15,
+            "entry 'price' has only 4 questions; with fewer than 5 clients' own wordings "
+            "are often missed.",
+        )
+    ]
+
+
+def test_answer_close_to_telegram_limit(tmp_path: Path, knowledge_text: str) -> None:
+    long_answer = "Our prices depend on the area treated. " * (ANSWER_WARNING_LENGTH // 39 + 1)
+    path = write(
+        tmp_path,
+        knowledge_text.replace(
+            "Prices are on our website; call {clinic.phone}.", long_answer.strip()
+        ),
+    )
+    ((severity, line, text),) = messages(path)
+    assert (severity, line) == (Severity.WARNING, 15)
+    assert text.startswith("the answer of entry 'price' is ")
+    assert text.endswith("characters; Telegram refuses more than 4096.")
+
+
+def test_answer_over_the_limit_is_a_loader_error(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(tmp_path, knowledge_text.replace("Prices are on our website", "x" * 4100))
+    ((severity, line, text),) = messages(path)
+    assert (severity, line) == (Severity.ERROR, 15)
+    assert "Telegram allows 4096" in text
+
+
+def test_entry_related_to_itself(tmp_path: Path, knowledge_text: str) -> None:
+    path = write(
+        tmp_path,
+        knowledge_text.replace(
+            "    topic: Booking\n", "    topic: Booking\n    related: [price]\n"
+        ),
+    )
+    assert messages(path) == [(Severity.WARNING, 15, "entry 'price' lists itself under 'related'.")]
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ('  name: "Example Skin Clinic"', "Example"),
+        ('  phone: "+44 20 0000 0000"', "0000"),
+        ('  email: "hello@example-clinic.com"', "example"),
+    ],
+    ids=["name", "phone", "email"],
+)
+def test_clinic_example_values(tmp_path: Path, knowledge_text: str, line: str, value: str) -> None:
+    key = line.split(":")[0].strip()
+    lines = knowledge_text.splitlines(keepends=True)
+    number = next(i for i, text in enumerate(lines, start=1) if text.startswith(f"  {key}:"))
+    lines[number - 1] = line + "\n"
+    path = write(tmp_path, "".join(lines))
+    ((severity, found_line, text),) = messages(path)
+    assert (severity, found_line) == (Severity.WARNING, number)
+    assert text.startswith(f"the clinic's {key} still looks like an example value:")
+    assert text.endswith(f"(contains '{value}').")
+
+
+def test_questions_file_reports_accuracy_and_misrouted(
+    knowledge_file: Path, tmp_path: Path
+) -> None:
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(
+        '- q: "is it painful"\n  expect: pain\n'
+        '- q: "prices please"\n  expect: pain\n'
+        '- q: "do you sell gift cards for christmas"\n  expect: null\n',
+        encoding="utf-8",
+    )
+    output, status = run_check(knowledge_file, questions)
+    assert status == 0
+    assert "answered with the right entry: 50.0% of 2" in output
+    assert "1 question answered with a different entry:" in output
+    assert '"prices please"\n      expected pain, answered by price (score' in output
+    assert output.splitlines()[-1].startswith("knowledge.yaml: OK")
+
+
+def test_unreadable_questions_file(knowledge_file: Path, tmp_path: Path) -> None:
+    output, status = run_check(knowledge_file, tmp_path / "missing.yaml")
+    assert status == 2
+    assert "cannot read the question file" in output
+
+
+def test_cli_exit_codes(
+    knowledge_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = load_bot_module()
+    assert bot.main(["check", "--knowledge", str(knowledge_file)]) == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("entries:\n  - id: x\n    questions: [a\n", encoding="utf-8")
+    assert bot.main(["check", "--knowledge", str(broken)]) == 2
+    assert "broken.yaml, line 4" in capsys.readouterr().out
+
+
+def test_shipped_knowledge_has_no_errors() -> None:
+    output, status = run_check(SHIPPED)
+    assert status == 0, output
