@@ -1,0 +1,10 @@
+"""The Telegram adapter: python-telegram-bot v22 around the FAQ core.
+
+It only translates between Telegram and ``faq``: the same question gets the same reply
+as in the terminal REPL.
+"""
+
+from adapters.telegram.app import build_application, run_telegram, serve
+from adapters.telegram.config import Config, ConfigError, load_config
+
+__all__ = ["Config", "ConfigError", "build_application", "load_config", "run_telegram", "serve"]

@@ -1,0 +1,112 @@
+"""The Telegram bot's settings, read once from the environment.
+
+A bad value stops the bot at start with a message naming the variable and the fix,
+never with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_PORT = 8080
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting in the environment that the bot cannot use; the message says which."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the Telegram adapter reads from the environment."""
+
+    token: str
+    api_base_url: str = DEFAULT_API_BASE_URL
+    webhook_url: str | None = None
+    listen: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    admin_ids: frozenset[int] = frozenset()
+    log_text: bool = False
+    record: bool = True
+
+    @property
+    def webhook_path(self) -> str:
+        """The URL path Telegram posts updates to (that of ``webhook_url``)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    def __repr__(self) -> str:  # never show the token
+        mode = f"webhook {self.webhook_url}" if self.webhook_url else "polling"
+        return f"Config({mode}, api={self.api_base_url!r}, admins={len(self.admin_ids)})"
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} should be 1 or 0, not {raw!r}.")
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in re.split(r"[,\s]+", raw.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"-?\d+", part):
+            raise ConfigError(
+                f"FAQ_ADMIN_IDS should list numeric Telegram user ids separated by commas, "
+                f"but holds {part!r}. Ask each admin to send /start to @userinfobot to see "
+                "their id."
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """The settings from ``env`` (default: ``os.environ``); raises ``ConfigError``."""
+    env = os.environ if env is None else env
+    token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
+    if not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather.")
+    if any(c.isspace() or c == "/" for c in token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN looks wrong (spaces or '/'): copy it again.")
+    base_url = (env.get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL).strip()
+    if urlsplit(base_url).scheme not in ("http", "https"):
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL should start with https:// (or http://), not {base_url!r}."
+        )
+    webhook_url = (env.get("WEBHOOK_URL") or "").strip() or None
+    if webhook_url and urlsplit(webhook_url).scheme != "https":
+        raise ConfigError("WEBHOOK_URL must be a public https:// address (Telegram requires it).")
+    raw_port = (env.get("PORT") or str(DEFAULT_PORT)).strip()
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        raise ConfigError(f"PORT should be a port number such as 8080, not {raw_port!r}.")
+    secret = (env.get("WEBHOOK_SECRET") or "").strip()
+    if secret and not _SECRET.fullmatch(secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET may hold only letters, digits, '_' and '-' (1 to 256 of them)."
+        )
+    return Config(
+        token=token,
+        api_base_url=base_url,
+        webhook_url=webhook_url,
+        listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
+        port=int(raw_port),
+        webhook_secret=secret or secrets.token_urlsafe(32),
+        admin_ids=_admin_ids(env.get("FAQ_ADMIN_IDS") or ""),
+        log_text=_flag(env, "FAQ_LOG_TEXT", False),
+        record=_flag(env, "FAQ_RECORD", True),
+    )

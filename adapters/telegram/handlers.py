@@ -1,0 +1,380 @@
+"""Telegram handlers: each turns one update into the core's reply and sends it.
+
+Handlers hold no FAQ of their own: they ask ``bot_data["get_faq"]()`` each time, so a
+reloaded knowledge file is used at once. The optional ``bot_data["store"]`` (a
+``ConversationStore``) records questions, "did you mean" choices and feedback; a
+failing store is logged and never stops a client getting an answer.
+
+``bot_data`` keys: ``get_faq`` (required), ``store``, ``live`` (a ``LiveFAQ`` for
+``/reload``), ``admin_ids`` (a set of Telegram user ids) and ``log_text`` (bool).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from telegram import CallbackQuery, Message, MessageEntity, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from adapters.telegram import callbacks, keyboards, texts
+from adapters.telegram.render import escape
+from adapters.telegram.sending import edit_or_send, send_html, send_plain
+from faq import FAQ, Reply
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REPORT_DAYS = 7
+MAX_REPORT_DAYS = 3650
+
+
+# -- services from bot_data -----------------------------------------------------------
+
+
+def get_faq(context: ContextTypes.DEFAULT_TYPE) -> FAQ:
+    """The FAQ to answer with right now."""
+    return context.bot_data["get_faq"]()
+
+
+def _store(context: ContextTypes.DEFAULT_TYPE) -> Any:
+    return context.bot_data.get("store")
+
+
+def _store_call(context: ContextTypes.DEFAULT_TYPE, method: str, *args: Any) -> Any:
+    """Call a store method; on any failure log it and return None (the chat goes on)."""
+    store = _store(context)
+    if store is None:
+        return None
+    try:
+        return getattr(store, method)(*args)
+    except Exception:
+        log.exception("the conversation store failed in %s", method)
+        return None
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    chat = update.effective_chat
+    admins = context.bot_data.get("admin_ids") or frozenset()
+    return (
+        user is not None
+        and chat is not None
+        and chat.type == ChatType.PRIVATE  # never print the data into a group
+        and user.id in admins
+    )
+
+
+def _log_reply(
+    context: ContextTypes.DEFAULT_TYPE, source: str, reply: Reply, started: float, text: str
+) -> None:
+    """The one INFO line per handled message; the user's text only if FAQ_LOG_TEXT=1."""
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    extra = f" text={text!r}" if context.bot_data.get("log_text") else ""
+    log.info(
+        "%s reply=%s entry=%s score=%.0f ms=%.1f%s",
+        source,
+        reply.kind.value,
+        reply.entry_id or "-",
+        reply.score,
+        elapsed_ms,
+        extra,
+    )
+
+
+# -- groups ---------------------------------------------------------------------------
+
+
+def addressed_text(message: Message, bot_id: int, bot_username: str | None) -> str | None:
+    """In a group, the message's text without the bot's @mention if it is meant for the
+    bot (it mentions the bot or replies to it), else None. In a private chat, the text."""
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    replied = message.reply_to_message
+    addressed = bool(replied and replied.from_user and replied.from_user.id == bot_id)
+    if bot_username:
+        mention = f"@{bot_username}".lower()
+        for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
+            if value.lower() == mention:
+                addressed = True
+                text = text.replace(message.parse_entity(entity), " ")
+    return " ".join(text.split()) if addressed else None
+
+
+def _reply_to(message: Message) -> int | None:
+    """Quote the client's message in groups, so it is clear whom the bot answers."""
+    return None if message.chat.type == ChatType.PRIVATE else message.message_id
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the client with the clinic's welcome and the topics as buttons."""
+    message = update.effective_message
+    if message is None:
+        return
+    knowledge = get_faq(context).knowledge
+    await send_plain(
+        context.bot,
+        message.chat_id,
+        texts.start(knowledge),
+        keyboards.topics_keyboard(knowledge),
+        _reply_to(message),
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to use the bot when the command /help is issued."""
+    message = update.effective_message
+    if message is None:
+        return
+    knowledge = get_faq(context).knowledge
+    await send_html(
+        context.bot, message.chat_id, texts.help_text(knowledge), None, _reply_to(message)
+    )
+
+
+async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the topics as buttons when the command /topics is issued."""
+    message = update.effective_message
+    if message is None:
+        return
+    knowledge = get_faq(context).knowledge
+    await send_html(
+        context.bot,
+        message.chat_id,
+        texts.CHOOSE_TOPIC,
+        keyboards.topics_keyboard(knowledge),
+        _reply_to(message),
+    )
+
+
+async def contact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the clinic's contact details when the command /contact is issued."""
+    message = update.effective_message
+    if message is None:
+        return
+    knowledge = get_faq(context).knowledge
+    await send_plain(
+        context.bot, message.chat_id, texts.contact(knowledge), None, _reply_to(message)
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point to /help for a command the bot does not know (private chats only)."""
+    message = update.effective_message
+    if message is not None:
+        await send_html(context.bot, message.chat_id, escape(texts.UNKNOWN_COMMAND))
+
+
+# -- admin commands -------------------------------------------------------------------
+
+
+def _days(context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The number of days given after an admin command (default 7)."""
+    args = context.args or []
+    if args and args[0].isdigit():
+        return max(1, min(int(args[0]), MAX_REPORT_DAYS))
+    return DEFAULT_REPORT_DAYS
+
+
+async def _admin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, produce: Any) -> None:
+    """Send ``produce()`` (plain text) to an admin; everyone else gets 'not available'."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not _is_admin(update, context):
+        await send_html(context.bot, message.chat_id, escape(texts.NOT_AVAILABLE))
+        return
+    await send_plain(context.bot, message.chat_id, produce())
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send an admin the summary of recent conversations (/stats [days])."""
+
+    def produce() -> str:
+        if _store(context) is None:
+            return texts.NO_STORE
+        result = _store_call(context, "stats", _days(context))
+        return result if result is not None else "Sorry, the statistics could not be read."
+
+    await _admin_reply(update, context, produce)
+
+
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send an admin the most frequent unanswered questions (/unanswered [days])."""
+
+    def produce() -> str:
+        if _store(context) is None:
+            return texts.NO_STORE
+        result = _store_call(context, "unanswered", _days(context), 15)
+        return result if result is not None else "Sorry, the questions could not be read."
+
+    await _admin_reply(update, context, produce)
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reload the knowledge file now, for an admin (/reload)."""
+
+    def produce() -> str:
+        live = context.bot_data.get("live")
+        if live is None:
+            return texts.NO_LIVE
+        ok, result = live.reload()
+        context.bot_data["notified_error"] = live.last_error  # told here, not again later
+        return result if ok else f"⚠️ {result}"
+
+    await _admin_reply(update, context, produce)
+
+
+# -- free text and other messages -----------------------------------------------------
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a client's question with the core's reply and its buttons."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = addressed_text(message, context.bot.id, context.bot.username)
+    if text is None:
+        return  # a group message not meant for the bot
+    started = time.perf_counter()
+    faq = get_faq(context)
+    if not text.strip():  # only "@bot": greet
+        await start(update, context)
+        return
+    reply = faq.reply(text)
+    user = update.effective_user
+    interaction_id = _store_call(
+        context, "record_reply", str(user.id if user else message.chat_id), text, reply
+    )
+    keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
+    await send_plain(context.bot, message.chat_id, reply.text, keyboard, _reply_to(message))
+    _log_reply(context, "message", reply, started, text)
+
+
+async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell a client in a private chat that the bot reads text only (photos, voice...)."""
+    message = update.effective_message
+    if message is None:
+        return
+    await send_html(context.bot, message.chat_id, escape(texts.TEXT_ONLY))
+    log.info("message reply=text_only")
+
+
+# -- buttons --------------------------------------------------------------------------
+
+
+async def _acknowledge(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer the button press (stops the spinner); an expired query is not an error."""
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        log.info("could not answer a button press (%s)", error)
+
+
+def _message_of(query: CallbackQuery) -> tuple[int | None, int | None, Any]:
+    """The chat id, message id and buttons of the message a button was pressed on."""
+    message = query.message
+    if message is None:
+        return None, None, None
+    markup = message.reply_markup if isinstance(message, Message) else None
+    return message.chat.id, message.message_id, markup
+
+
+async def _out_of_date(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, chat_id: int | None
+) -> None:
+    await _acknowledge(query, "That option is out of date.")
+    if chat_id is not None:
+        knowledge = get_faq(context).knowledge
+        await send_html(
+            context.bot,
+            chat_id,
+            escape(texts.OUT_OF_DATE),
+            keyboards.topics_keyboard(knowledge),
+        )
+    log.info("button reply=out_of_date")
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handle a pressed inline button: an answer, a topic, feedback or a stale button."""
+    query = update.callback_query
+    if query is None:
+        return
+    started = time.perf_counter()
+    chat_id, message_id, markup = _message_of(query)
+    pressed = callbacks.parse(query.data if isinstance(query.data, str) else None)
+    # Buttons that point at a recorded question must be on the message they came with.
+    if (
+        pressed is None
+        or chat_id is None
+        or (
+            pressed.action in ("choice", "feedback")
+            and not keyboards.has_button(markup, query.data)  # type: ignore[arg-type]
+        )
+    ):
+        await _out_of_date(query, context, chat_id)
+        return
+    faq = get_faq(context)
+    knowledge = faq.knowledge
+
+    if pressed.action == "feedback":
+        assert pressed.interaction_id is not None
+        assert pressed.helpful is not None
+        _store_call(context, "record_feedback", pressed.interaction_id, pressed.helpful)
+        await _acknowledge(
+            query, texts.THANKS_HELPFUL if pressed.helpful else texts.THANKS_NOT_HELPFUL
+        )
+        try:
+            await context.bot.edit_message_reply_markup(
+                chat_id, message_id, reply_markup=keyboards.without_feedback(markup)
+            )
+        except TelegramError as error:
+            log.info("could not remove the feedback buttons (%s)", error)
+        log.info("button reply=feedback helpful=%s", pressed.helpful)
+        return
+
+    if pressed.action in ("topics", "topic"):
+        if pressed.action == "topics":
+            html, keyboard = texts.CHOOSE_TOPIC, keyboards.topics_keyboard(knowledge)
+        else:
+            names = {callbacks.topic_key(n): n for n in knowledge.topics()}
+            topic = names.get(pressed.topic_key or "")
+            if topic is None:
+                await _out_of_date(query, context, chat_id)
+                return
+            html, keyboard = texts.topic_header(topic), keyboards.topic_keyboard(knowledge, topic)
+        await _acknowledge(query)
+        await edit_or_send(context.bot, message_id, chat_id, html, keyboard)
+        log.info("button reply=topics ms=%.1f", (time.perf_counter() - started) * 1000)
+        return
+
+    # An answer: a related question, a topic's question, or a "did you mean" choice.
+    assert pressed.entry_id is not None
+    reply = faq.reply_for_entry(pressed.entry_id)
+    if reply is None:
+        await _out_of_date(query, context, chat_id)
+        return
+    await _acknowledge(query)
+    interaction_id = None
+    if pressed.action == "choice":
+        assert pressed.interaction_id is not None
+        _store_call(context, "record_choice", pressed.interaction_id, pressed.entry_id)
+        if _store(context) is not None:
+            interaction_id = pressed.interaction_id
+    keyboard = keyboards.reply_keyboard(knowledge, reply, interaction_id)
+    await send_plain(context.bot, chat_id, reply.text, keyboard)
+    _log_reply(context, "button", reply, started, "")
+
+
+# -- errors ---------------------------------------------------------------------------
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an error raised while handling an update; the bot keeps serving."""
+    log.error("error while handling an update", exc_info=context.error)
