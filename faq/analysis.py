@@ -22,11 +22,15 @@ from rapidfuzz.distance import OSA
 
 from faq.text import SHORTHAND, STOPWORDS, stem, tokenize
 
-# A typo is only corrected in a word this long, so short everyday words ("sure", "car")
-# are never bent into a domain word ("sore", "care").
+# Any single typo is corrected in a word this long; shorter words are only corrected for
+# the typos that rarely make another real word: two letters swapped ("dose" -> "does") or
+# a letter left out ("wrk" -> "work", "spts" -> "spots"). Substitutions in short words are
+# left alone, so everyday words ("sure", "cost") are never bent into a domain word.
 MIN_LENGTH_ONE_EDIT = 5
+MIN_LENGTH_SHORT_FIX = 3
 MIN_LENGTH_TWO_EDITS = 8
 CONFIDENCE_PER_EDIT = 0.15
+SHORT_FIX_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,8 @@ class QueryTerms:
 
     terms: dict[str, float]
     """Each term with its confidence: 1.0 as typed, less when it came from a typo fix."""
+    sequence: tuple[str, ...] = ()
+    """The terms in message order (with repeats), for word pairs."""
     corrections: tuple[tuple[str, str], ...] = ()
     """(typed, understood) pairs, for debugging output."""
     unknown: tuple[str, ...] = field(default=())
@@ -94,17 +100,22 @@ class Analyzer:
                 continue
             corrections.append((token, " ".join(fixed)))
             edits = OSA.distance(token, "".join(fixed))
+            conf = 1.0 - CONFIDENCE_PER_EDIT * edits
+            if len(token) < MIN_LENGTH_ONE_EDIT:
+                conf = SHORT_FIX_CONFIDENCE
             for word in fixed:
                 words.append(word)
-                confidence.append(max(0.5, 1.0 - CONFIDENCE_PER_EDIT * edits))
+                confidence.append(conf)
         stems = [stem(w) for w in words]
         terms: dict[str, float] = {}
+        sequence: list[str] = []
         unknown: list[str] = []
         for term, conf, word in self._apply_synonyms_with(stems, confidence, words):
             terms[term] = max(conf, terms.get(term, 0.0))
+            sequence.append(term)
             if word is not None and word not in self._known:
                 unknown.append(word)
-        return QueryTerms(terms, tuple(corrections), tuple(unknown))
+        return QueryTerms(terms, tuple(sequence), tuple(corrections), tuple(unknown))
 
     # -- steps --------------------------------------------------------------------------
 
@@ -127,13 +138,28 @@ class Analyzer:
 
     def _correct(self, token: str) -> tuple[str, ...] | None:
         """The known word(s) a typed word stands for, or None to keep it as typed."""
-        if token in self._known or not token.isalpha() or len(token) < MIN_LENGTH_ONE_EDIT:
+        if token in self._known or not token.isalpha() or len(token) < MIN_LENGTH_SHORT_FIX:
             return None
         if token in self._correction_cache:
             return self._correction_cache[token]
-        fixed = self._split_compound(token) or self._closest_known(token)
+        if len(token) < MIN_LENGTH_ONE_EDIT:
+            fixed = self._short_word_fix(token)
+        else:
+            fixed = self._split_compound(token) or self._closest_known(token)
         self._correction_cache[token] = fixed
         return fixed
+
+    def _short_word_fix(self, token: str) -> tuple[str, ...] | None:
+        """A swapped pair or one left-out letter in a short word ("dose", "wrk", "wen")."""
+        matches = process.extract(
+            token, self._known_list, scorer=OSA.distance, score_cutoff=1, limit=20
+        )
+        for word, _, _ in matches:  # most frequent first, as _known_list is ordered
+            swapped = len(word) == len(token) and sorted(word) == sorted(token)
+            left_out = len(word) == len(token) + 1 and word[0] == token[0]
+            if swapped or left_out:
+                return (word,)
+        return None
 
     def _split_compound(self, token: str) -> tuple[str, ...] | None:
         for cut in range(3, len(token) - 2):

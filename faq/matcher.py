@@ -27,6 +27,7 @@ Ties are broken on purpose: the entry that comes first in the knowledge file win
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,22 +52,43 @@ class Candidate:
 class MatchParams:
     """Tuning of the scoring formula (measured in bench/, not set by staff)."""
 
-    stopword_factor: float = 0.25
+    stopword_factor: float = 0.5
     """Weight of a function word relative to a content word with the same rarity."""
     unknown_factor: float = 1.0
     """Weight of a never-seen word, relative to the rarest known word."""
-    beta: float = 0.8
+    beta: float = 1.0
     """Below 1 the phrasing score leans on ``cp`` (a long message containing a stored
     question still scores well); above 1 it leans on ``cq``."""
-    phrasing_share: float = 0.7
+    phrasing_share: float = 0.3
     """Share of the entry score given by the best phrasing; the rest by the entry as a whole."""
-    entry_exponent: float = 0.5
+    entry_exponent: float = 0.3
     """Flattens the per-entry term shares (0 = any use counts fully, 1 = proportional)."""
     sentence_factor: float = 0.95
     """A single sentence of a longer message scores at most this share of a full match."""
+    pair_factor: float = 0.4
+    """Weight of an adjacent word pair ("how long", "dark spots") relative to a single word
+    of the same rarity; pairs let word order tell "how long" from "long lasting"."""
     short_message_words: int = 6
     """Up to this many content words, every unknown word counts fully against a match; in
     longer messages (stories) unknown words are expected and count proportionally less."""
+
+
+PAIR_JOINER = " "
+
+
+def with_pairs(terms: Sequence[str]) -> list[str]:
+    """The terms followed by each adjacent pair of them ("how", "long", "how long")."""
+    return [*terms, *(f"{a}{PAIR_JOINER}{b}" for a, b in itertools.pairwise(terms))]
+
+
+def query_items(query: QueryTerms) -> list[tuple[str, float]]:
+    """A message's terms and adjacent pairs, each once, with their confidence."""
+    items = dict(query.terms)
+    sequence = query.sequence
+    for a, b in itertools.pairwise(sequence):
+        pair = f"{a}{PAIR_JOINER}{b}"
+        items[pair] = max(items.get(pair, 0.0), min(query.terms[a], query.terms[b]))
+    return list(items.items())
 
 
 class Matcher:
@@ -97,7 +119,7 @@ class Matcher:
             seen: set[tuple[str, ...]] = set()
             counts: dict[str, int] = {}
             for question in entry.questions:
-                terms = tuple(dict.fromkeys(self.analyzer.phrasing_terms(question)))
+                terms = tuple(dict.fromkeys(with_pairs(self.analyzer.phrasing_terms(question))))
                 if not terms or terms in seen:
                     continue
                 seen.add(terms)
@@ -121,10 +143,15 @@ class Matcher:
         weights = np.empty(len(self._term_id), dtype=np.float64)
         for term, i in self._term_id.items():
             idf = math.log(1.0 + n_entries / document_frequency[term])
-            weights[i] = idf * (p.stopword_factor if term in STOPWORDS else 1.0)
+            if PAIR_JOINER in term:
+                weights[i] = idf * p.pair_factor
+            else:
+                weights[i] = idf * (p.stopword_factor if term in STOPWORDS else 1.0)
         self._weights = weights
         self._unknown_weight = math.log(1.0 + n_entries / 0.5) * p.unknown_factor
-        self._unknown_stop_weight = self._unknown_weight * p.stopword_factor
+        # A function word tells nothing about scope, known or not: weigh an unseen one as
+        # if every entry used it.
+        self._unknown_stop_weight = math.log(2.0) * p.stopword_factor
 
         postings: list[list[int]] = [[] for _ in self._term_id]
         phrasing_weight = np.zeros(len(phrasing_terms), dtype=np.float64)
@@ -193,9 +220,11 @@ class Matcher:
         matched_weights: list[float] = []
         query_weight = 0.0
         unknown_weight = 0.0
-        for term, confidence in query.terms.items():
+        for term, confidence in query_items(query):
             term_id = self._term_id.get(term)
             if term_id is None:
+                if PAIR_JOINER in term:
+                    continue  # an unseen pair says nothing its words did not already say
                 unknown_weight += (
                     self._unknown_stop_weight if term in STOPWORDS else self._unknown_weight
                 )

@@ -81,6 +81,23 @@ SHORTHAND: dict[str, str] = {
     "ppl": "people",
     "tmrw": "tomorrow",
     "pic": "photo",
+    "n": "and",
+    "c": "see",
+    "atm": "at the moment",
+    "alot": "a lot",
+    "tho": "though",
+    "cuz": "because",
+    "coz": "because",
+    "bc": "because",
+    "rly": "really",
+    "prob": "probably",
+    "info": "information",
+    "lol": "",
+    "lmao": "",
+    "haha": "",
+    "omg": "",
+    "tbh": "",
+    "btw": "",
 }
 
 CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -110,6 +127,8 @@ there these they this those through to too under until up very was we were what 
 which while who whom why will with would you your yours yourself yourselves ok please hi hey
 right get got really also like im its much many well actually basically tell know want
 wanted wondering wonder question quick anyone somebody someone thing things going go
+exactly just still even maybe probably though anything something everything every lot bit
+little kind sort literally honestly thank thanks hello okay yes yeah yep sure gonna let
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
