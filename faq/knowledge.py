@@ -132,9 +132,21 @@ def load_knowledge(path: str | Path) -> Knowledge:
         raise KnowledgeError(
             [Problem(path, None, "the file does not exist.", "check the path, or create it.")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise KnowledgeError(
-            [Problem(path, None, f"the file cannot be read ({exc}).", "save it as UTF-8 text.")]
+            [
+                Problem(
+                    path,
+                    line,
+                    f"the file is not UTF-8 text (byte {exc.object[exc.start]:#04x} on this line).",
+                    "save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8).",
+                )
+            ]
+        ) from None
+    except OSError as exc:
+        raise KnowledgeError(
+            [Problem(path, None, f"the file cannot be read ({exc.strerror}).", "check the path.")]
         ) from None
     return parse_knowledge(text, path)
 
@@ -155,6 +167,15 @@ def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"the file is not valid YAML: {what}" + (f" ({context})" if context else "") + "."
+    context_mark = getattr(exc, "context_mark", None)
+    if context and "quoted scalar" in context and context_mark is not None:
+        # The parser notices an unclosed quote only where the text runs out; the place to
+        # fix is where the quote was opened.
+        line = context_mark.line + 1
+        message = (
+            f"the file is not valid YAML: a quote opened on this line is never closed "
+            f"({what}, {context})."
+        )
     fix = (
         "look at this line and the one above it: a missing space after ':', a tab instead "
         "of spaces, wrong indentation, or an unclosed quote are the usual causes. Put text "
@@ -172,12 +193,27 @@ def _suggest(word: str, choices: tuple[str, ...]) -> str:
     return f"allowed keys are: {', '.join(choices)}."
 
 
+def _ids_written(data: dict) -> set[str]:
+    """Every id written in the entry blocks, including entries with mistakes."""
+    ids: set[str] = set()
+    for block_name in ("entries", "small_talk"):
+        block = data.get(block_name)
+        if isinstance(block, list):
+            ids.update(
+                item["id"]
+                for item in block
+                if isinstance(item, dict) and isinstance(item.get("id"), str)
+            )
+    return ids
+
+
 class _Builder:
     """Turns parsed YAML into Knowledge, collecting every problem on the way."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.all_ids: set[str] = set()
 
     def problem(self, line: int | None, message: str, fix: str = "") -> None:
         self.problems.append(Problem(self.path, line, message, fix))
@@ -202,6 +238,7 @@ class _Builder:
         synonyms = self.synonyms(data.get("synonyms"), key_line(data, "synonyms"))
         entries = self.entries(data, "entries", small_talk=False)
         entries += self.entries(data, "small_talk", small_talk=True)
+        self.all_ids = _ids_written(data)
         if "entries" not in data:
             self.problem(None, "there is no 'entries:' block.", "add 'entries:' with a list.")
         self.check_ids_and_related(entries)
@@ -392,7 +429,15 @@ class _Builder:
             questions = []
         else:
             for index, question in enumerate(questions):
-                if not isinstance(question, str | int | float) or not str(question).strip():
+                if isinstance(question, dict):
+                    self.problem(
+                        item_line(questions, index),
+                        f"{name} has a question containing ': ', which YAML reads as a "
+                        "'key: value' pair, not as text.",
+                        'put the question in double quotes: - "pain level: is it bad"',
+                    )
+                    ok = False
+                elif not isinstance(question, str | int | float) or not str(question).strip():
                     self.problem(item_line(questions, index), f"{name} has an empty question.")
                     ok = False
                 question_lines.append(item_line(questions, index))
@@ -443,7 +488,8 @@ class _Builder:
                 first_line[entry.id] = entry.line
         for entry in entries:
             for related_id in entry.related:
-                if related_id not in first_line:
+                # An entry with a mistake of its own is reported once, not again here.
+                if related_id not in first_line and related_id not in self.all_ids:
                     close = difflib.get_close_matches(related_id, list(first_line), n=1)
                     hint = f"did you mean '{close[0]}'?" if close else "use the id of an entry."
                     self.problem(
