@@ -1,0 +1,423 @@
+"""Matching: how people type, ranked on a 0–100 scale.
+
+Most tests use a small knowledge written here, so tuning the shipped knowledge.yaml
+cannot break them; a few at the end check the shipped file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq import FAQ, Matcher, parse_knowledge
+from faq.replies import ReplyKind
+from faq.text import STOPWORDS, tokenize
+
+REPO = Path(__file__).resolve().parent.parent
+
+KNOWLEDGE_TEXT = """\
+clinic:
+  name: Test Clinic
+  phone: "+44 20 0000 0000"
+  email: hello@test.example
+synonyms:
+  microneedling: [micro needling, derma roller, dermapen, collagen induction therapy]
+  skin: [derma]
+  pain: [hurt, hurts, painful, sore]
+  session: [sessions, treatment, treatments, appointment]
+  stretch marks: [stretch mark, striae]
+entries:
+  - id: what_is
+    topic: About
+    questions:
+      - What is microneedling?
+      - explain microneedling
+    answer: A treatment with very fine needles.
+  - id: sessions
+    topic: Treatment
+    questions:
+      - How many sessions will I need?
+      - how many treatments do i need
+      - is one session enough
+    answer: Three to six, four to six weeks apart.
+  - id: pain
+    topic: Treatment
+    questions:
+      - Does it hurt?
+      - is microneedling painful
+      - do you use numbing cream
+      - what is the pain like
+    answer: We use a numbing cream.
+  - id: duration
+    topic: Treatment
+    questions:
+      - How long does it take?
+    answer: About 30 minutes.
+  - id: stretch_marks
+    topic: Concerns
+    questions:
+      - Does it help stretch marks?
+    answer: It can.
+  - id: melasma
+    topic: Concerns
+    questions:
+      - Does it help with melasma?
+    answer: It can help.
+  - id: price
+    topic: Booking
+    questions:
+      - How much does it cost?
+      - price list
+      - what is the price
+    answer: Call us.
+small_talk:
+  - id: greeting
+    questions: [hello, hi]
+    answer: Hello!
+"""
+
+
+@pytest.fixture(scope="module")
+def faq() -> FAQ:
+    return FAQ(parse_knowledge(KNOWLEDGE_TEXT, "test.yaml"))
+
+
+def top(faq: FAQ, text: str) -> str | None:
+    ranked = faq.rank(text)
+    return ranked[0].entry_id if ranked else None
+
+
+def score(faq: FAQ, text: str, entry_id: str) -> float:
+    return next((c.score for c in faq.rank(text, limit=50) if c.entry_id == entry_id), 0.0)
+
+
+# -- how people type --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "fixed", "expected"),
+    [
+        ("how many sesions do i need", ("sesions", "sessions"), "sessions"),
+        ("how many treatmnt", ("treatmnt", "treatment"), "sessions"),
+        ("what is mirconeedling", ("mirconeedling", "microneedling"), "what_is"),
+        ("does it help strech marks", ("strech", "stretch"), "stretch_marks"),
+        ("can it help my melsama", ("melsama", "melasma"), "melasma"),
+    ],
+    ids=["sesions", "treatmnt", "mirconeedling", "strech", "melsama"],
+)
+def test_typos_reach_the_right_entry(
+    faq: FAQ, typed: str, fixed: tuple[str, str], expected: str
+) -> None:
+    assert fixed in faq.matcher.analyse(typed).corrections
+    assert top(faq, typed) == expected
+
+
+def test_a_typo_counts_a_little_less_than_the_word_typed_right(faq: FAQ) -> None:
+    right = score(faq, "how many sessions", "sessions")
+    typo = score(faq, "how many sesions", "sessions")
+    assert 0 < typo < right
+
+
+def test_short_everyday_words_are_not_bent_into_domain_words(faq: FAQ) -> None:
+    assert faq.matcher.analyse("what car").corrections == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("take it long does how", "duration"),
+        ("i need how many sessions", "sessions"),
+        ("hurt does it", "pain"),
+        ("cost it does much how", "price"),
+    ],
+    ids=["duration", "sessions", "pain", "price"],
+)
+def test_word_order_does_not_stop_an_answer(faq: FAQ, typed: str, expected: str) -> None:
+    reply = faq.reply(typed)
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == expected
+
+
+def test_filler_words_do_not_hide_the_question(faq: FAQ) -> None:
+    chatty = "so like hi there, i was just wondering how many sessions do i need"
+    reply = faq.reply(chatty)
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == "sessions"
+
+
+@pytest.mark.parametrize("filler", ["so", "just", "well", "very"], ids=lambda w: w)
+def test_a_filler_word_costs_little(faq: FAQ, filler: str) -> None:
+    plain = score(faq, "how many sessions do i need", "sessions")
+    assert score(faq, f"{filler} how many sessions do i need", "sessions") >= plain - 5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: STOPWORDS is looked up after stemming, so function words whose stem differs "
+    "('really'->'real', 'basically', 'actually', 'please', 'does'->'doe', 'where', 'before', "
+    "'during' ...) weigh as much as an unknown content word",
+)
+def test_every_function_word_costs_little(faq: FAQ) -> None:
+    plain = score(faq, "how many sessions do i need", "sessions")
+    costly = {
+        word: round(plain - score(faq, f"how many sessions do i need {word}", "sessions"), 1)
+        for word in sorted(STOPWORDS)
+        if tokenize(word) == [word]
+    }
+    costly = {word: cost for word, cost in costly.items() if cost > 8}
+    assert not costly, f"these function words cost more than 8 points: {costly}"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Does it hurt?",
+        "DOES IT HURT",
+        "dOeS iT hUrT",
+        "does it hurt???!!",
+        "does... it, hurt",
+        "does it hurt 😅😅",
+        "  does   it hurt  ",
+    ],
+    ids=["question", "upper", "mixed-case", "marks", "punctuation", "emoji", "spaces"],
+)
+def test_case_punctuation_and_emoji_do_not_change_the_best_match(faq: FAQ, typed: str) -> None:
+    assert faq.rank(typed)[0] == faq.rank("does it hurt")[0]
+
+
+# -- synonyms and compounds -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("is derma roller painful", "pain"),
+        ("what is collagen induction therapy", "what_is"),
+        ("dermapen explained", "what_is"),
+        ("is it sore", "pain"),
+        ("how many appointments", "sessions"),
+        ("striae", "stretch_marks"),
+    ],
+    ids=[
+        "derma-roller",
+        "collagen-induction-therapy",
+        "dermapen",
+        "sore",
+        "appointments",
+        "striae",
+    ],
+)
+def test_synonyms_from_the_knowledge_reach_the_entry(faq: FAQ, typed: str, expected: str) -> None:
+    assert top(faq, typed) == expected
+
+
+def test_synonyms_come_from_the_knowledges_synonyms_block(faq: FAQ) -> None:
+    without = Matcher(faq.knowledge.entries, synonyms={})
+    assert top(faq, "striae") == "stretch_marks"
+    assert without.rank("striae") == []
+    assert top(faq, "collagen induction therapy") == "what_is"
+    assert not without.rank("collagen induction therapy")
+
+
+def test_multi_word_synonyms_are_replaced_longest_first(faq: FAQ) -> None:
+    # "derma" alone means "skin", but "derma roller" is microneedling: the longer wins.
+    microneedling = faq.matcher.analyse("microneedling").terms
+    assert faq.matcher.analyse("derma roller").terms == microneedling
+    assert faq.matcher.analyse("derma").terms == faq.matcher.analyse("skin").terms
+
+
+def test_a_stuck_together_word_is_split(faq: FAQ) -> None:
+    analysis = faq.matcher.analyse("stretchmarks")
+    assert ("stretchmarks", "stretch marks") in analysis.corrections
+    assert top(faq, "do you treat stretchmarks") == "stretch_marks"
+
+
+def test_a_split_word_is_joined() -> None:
+    knowledge = parse_knowledge(KNOWLEDGE_TEXT, "test.yaml")
+    matcher = Matcher(knowledge.entries, synonyms={})  # no "micro needling" synonym to help
+    assert matcher.analyse("micro needling").terms == matcher.analyse("microneedling").terms
+    assert matcher.rank("what is micro needling")[0].entry_id == "what_is"
+
+
+# -- weights ----------------------------------------------------------------------------
+
+
+def test_informative_words_outweigh_common_ones(faq: FAQ) -> None:
+    # "what is" is the whole of what_is's question; "melasma" is one rare word.
+    assert top(faq, "what is melasma") == "melasma"
+    assert top(faq, "what is numbing") == "pain"
+    # "does it help" is shared by two entries: the rare word decides.
+    assert top(faq, "does it help with stretch marks") == "stretch_marks"
+    assert top(faq, "does it help melasma") == "melasma"
+
+
+def test_unknown_words_lower_the_score(faq: FAQ) -> None:
+    plain = score(faq, "how many sessions", "sessions")
+    one_unknown = score(faq, "how many sessions kneecap", "sessions")
+    two_unknown = score(faq, "how many sessions kneecap elbow", "sessions")
+    assert plain > one_unknown > two_unknown > 0
+    assert score(faq, "does botox hurt", "pain") < score(faq, "does it hurt", "pain") - 15
+
+
+def test_gibberish_scores_nothing(faq: FAQ) -> None:
+    assert faq.rank("asdkjh qwpoe zzxv") == []
+
+
+# -- the scale and the ranking ----------------------------------------------------------
+
+MESSAGES = [
+    "how many sessions",
+    "does it hurt",
+    "what is it",
+    "hello how long does it take",
+    "price",
+    "how many sesions and does it hurt and how much does it cost",
+    "I had a baby. Now I have stretch marks. Can you help?",
+    "x",
+]
+
+
+@pytest.mark.parametrize("text", MESSAGES, ids=range(len(MESSAGES)))
+def test_scores_are_on_a_0_to_100_scale_best_first(faq: FAQ, text: str) -> None:
+    ranked = faq.rank(text, limit=50)
+    assert all(0 < c.score <= 100 for c in ranked)
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+    assert len({c.entry_id for c in ranked}) == len(ranked)
+    all_scores = faq.matcher.scores(text)
+    assert all_scores.min() >= 0
+    assert all_scores.max() <= 100
+
+
+def test_a_stored_question_asked_verbatim_scores_about_100(faq: FAQ) -> None:
+    best = faq.rank("How long does it take?")[0]
+    assert best.entry_id == "duration"
+    assert best.score >= 99
+    assert best.phrasing == "How long does it take?"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a stored question asked verbatim scores only ~80-90 when its entry has "
+    "several phrasings (0.7 * phrasing + 0.3 * whole-entry share), though the documented "
+    "scale says 100 means 'says the same thing as a stored question'",
+)
+@pytest.mark.parametrize(
+    "question", ["How many sessions will I need?", "is microneedling painful"], ids=["1st", "2nd"]
+)
+def test_every_stored_question_verbatim_scores_about_100(faq: FAQ, question: str) -> None:
+    assert faq.rank(question)[0].score >= 95
+
+
+def test_every_stored_question_ranks_its_own_entry_first(faq: FAQ) -> None:
+    for entry in faq.knowledge.entries:
+        for question in entry.questions:
+            best = faq.rank(question)[0]
+            assert best.entry_id == entry.id, question
+            assert best.phrasing == question
+
+
+def test_candidate_names_the_stored_question_that_matched(faq: FAQ) -> None:
+    best = faq.rank("how many treatments will i need for it")[0]
+    assert best.entry_id == "sessions"
+    assert best.phrasing in ("how many treatments do i need", "How many sessions will I need?")
+    assert faq.rank("is one session enough?")[0].phrasing == "is one session enough"
+
+
+def test_ties_are_broken_by_file_order() -> None:
+    def entry(entry_id: str) -> str:
+        return (
+            f"  - id: {entry_id}\n    topic: T\n    questions: [microneedling prices]\n"
+            f"    answer: {entry_id}\n"
+        )
+
+    head = "messages:\n  fallback: Sorry.\nentries:\n"
+    forward = Matcher(parse_knowledge(head + entry("zeta") + entry("alpha")).entries)
+    backward = Matcher(parse_knowledge(head + entry("alpha") + entry("zeta")).entries)
+    ranked = forward.rank("microneedling prices")
+    assert ranked[0].score == ranked[1].score
+    assert [c.entry_id for c in ranked] == ["zeta", "alpha"]
+    assert [c.entry_id for c in backward.rank("microneedling prices")] == ["alpha", "zeta"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3], ids=["1", "2", "3"])
+def test_rank_returns_at_most_limit_candidates(faq: FAQ, limit: int) -> None:
+    text = "does it help, how long, how much, does it hurt"
+    assert len(faq.rank(text, limit=50)) > 3
+    ranked = faq.rank(text, limit=limit)
+    assert len(ranked) == limit
+    assert ranked == faq.rank(text, limit=50)[:limit]
+
+
+def test_rank_defaults_to_five(faq: FAQ) -> None:
+    assert len(faq.rank("does it help, how long, how much, does it hurt")) == 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "?!", "...", "😅🙈", "\n"],
+    ids=["empty", "spaces", "marks", "dots", "emoji", "newline"],
+)
+def test_nothing_to_read_gives_no_candidates(faq: FAQ, text: str) -> None:
+    assert faq.rank(text) == []
+
+
+def test_the_question_inside_a_long_story_is_found(faq: FAQ) -> None:
+    story = (
+        "So I had my second baby last spring and honestly I love her to bits. "
+        "My sister keeps sending me videos of people getting their faces done. "
+        "Anyway, how many sessions would I need?"
+    )
+    assert top(faq, story) == "sessions"
+
+
+def test_an_empty_knowledge_ranks_nothing() -> None:
+    assert Matcher([]).rank("how many sessions") == []
+
+
+# -- the shipped knowledge --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped() -> FAQ:
+    return FAQ.from_file(REPO / "knowledge.yaml")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("how many sesions do i need", "sessions"),
+        ("how long is the treatmnt", "duration"),
+        ("what is mirconeedling", "what_is"),
+        ("do u treat stretchmarks", "stretch_marks"),
+        ("is micro needling painful", "pain"),
+    ],
+    ids=["sesions", "treatmnt", "mirconeedling", "stretchmarks", "micro-needling"],
+)
+def test_shipped_knowledge_reads_typos(shipped: FAQ, typed: str, expected: str) -> None:
+    assert top(shipped, typed) == expected
+
+
+def test_shipped_knowledge_every_stored_question_ranks_its_entry_first(shipped: FAQ) -> None:
+    wrong = [
+        (entry.id, question, shipped.rank(question)[0].entry_id)
+        for entry in shipped.knowledge.entries
+        for question in entry.questions
+        if shipped.rank(question)[0].entry_id != entry.id
+    ]
+    assert not wrong
+
+
+def _shipped_labels() -> list:
+    entries = FAQ.from_file(REPO / "knowledge.yaml").knowledge.entries
+    return [pytest.param(entry.id, entry.label, id=entry.id) for entry in entries]
+
+
+@pytest.mark.parametrize(("entry_id", "label"), _shipped_labels())
+def test_shipped_knowledge_answers_each_button_label(
+    shipped: FAQ, entry_id: str, label: str
+) -> None:
+    """A client who types a button's text back gets that entry's answer."""
+    reply = shipped.reply(label)
+    assert reply.kind in (ReplyKind.ANSWER, ReplyKind.SMALL_TALK)
+    assert reply.entry_id == entry_id
