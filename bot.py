@@ -6,6 +6,7 @@ Usage:
     python bot.py repl [--debug]  # try questions locally, exactly as a client sees them
     python bot.py ask "does it hurt?" [--json]   # batch answers (or one per stdin line)
     python bot.py check [--questions FILE]       # is knowledge.yaml sound? (exit 1 on errors)
+    python bot.py report [--days N] [--csv]      # what clients asked that the bot could not answer
 
 Every command takes --knowledge PATH (default: FAQ_KNOWLEDGE, else knowledge.yaml
 beside this file).
@@ -89,6 +90,15 @@ def command_check(args: argparse.Namespace) -> int:
     return status
 
 
+def command_report(args: argparse.Namespace) -> int:
+    """Print what clients asked that the bot could not answer, and how each entry did."""
+    from faq.report import run_report
+
+    output, status = run_report(args.days, as_csv=args.csv)
+    print(output, file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
 def command_default(args: argparse.Namespace) -> int:
     """Run Telegram when a token is set, otherwise the REPL."""
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
@@ -141,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also measure accuracy on a labelled question set (e.g. tests/eval/questions.yaml)",
     )
     check.set_defaults(handler=command_check)
+
+    report = commands.add_parser(
+        "report",
+        help="what clients asked that the bot could not answer (from FAQ_DATA_DIR)",
+    )
+    report.add_argument("--days", type=int, default=30, help="period in days (default: 30)")
+    report.add_argument("--csv", action="store_true", help="one CSV table, for a spreadsheet")
+    report.set_defaults(handler=command_report)
     return parser
 
 

@@ -9,8 +9,8 @@
 * how often each entry was answered.
 
 The same summaries, shorter, answer the Telegram admin commands ``/stats`` and
-``/unanswered``. Grouping uses rapidfuzz on normalised text, so "price?" and "Prices"
-and "what's the price" land in one group when they say the same thing.
+``/unanswered``. Grouping compares the questions' content words with rapidfuzz, so
+"parking?", "Parking" and "is there parking" count as one question.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process, utils
 
 from faq.replies import ReplyKind
+from faq.text import STOPWORDS
 
 if TYPE_CHECKING:
     from faq.store import ConversationStore, EntryCount, UnansweredQuestion
 
 SIMILARITY_CUTOFF = 80.0
-"""Two questions whose normalised words agree at least this much (0–100) are grouped."""
+"""Two questions whose content words agree at least this much (0–100) are grouped."""
 
 
 @dataclass(slots=True)
@@ -55,13 +56,23 @@ class QuestionGroup:
         return [text for text, _ in self.variants.most_common() if text != self.question]
 
 
+def content_words(question: str) -> str:
+    """The question's words that carry meaning, normalised ("is there parking?" -> "parking").
+
+    Questions made only of function words ("how are you") keep all their words.
+    """
+    normal = utils.default_process(question)
+    content = [word for word in normal.split() if word not in STOPWORDS]
+    return " ".join(content) if content else normal
+
+
 def group_questions(
     questions: list[UnansweredQuestion], cutoff: float = SIMILARITY_CUTOFF
 ) -> list[QuestionGroup]:
-    """Group near-identical questions; the biggest groups first."""
+    """Group near-identical questions; the biggest groups first (ties: alphabetical)."""
     by_text: dict[str, list[UnansweredQuestion]] = {}
     for item in questions:
-        key = utils.default_process(item.question)
+        key = content_words(item.question)
         if key:
             by_text.setdefault(key, []).append(item)
     # The most frequent exact wordings found the groups, so they name them.
@@ -70,7 +81,7 @@ def group_questions(
     keys: list[str] = []
     for key, items in ordered:
         match = process.extractOne(
-            key, keys, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff
+            key, keys, scorer=fuzz.token_set_ratio, processor=None, score_cutoff=cutoff
         )
         if match is None:
             group = QuestionGroup(question=items[0].question.strip())
@@ -89,7 +100,7 @@ def group_questions(
     # Name each group by its most frequent wording.
     for group in groups:
         group.question = group.variants.most_common(1)[0][0]
-    return sorted(groups, key=lambda g: -g.count)
+    return sorted(groups, key=lambda g: (-g.count, g.question.casefold()))
 
 
 def _plural(n: int, word: str) -> str:
@@ -109,7 +120,7 @@ def _group_line(group: QuestionGroup) -> str:
     if group.chosen:
         entry, n = group.chosen.most_common(1)[0]
         chosen = f"; then pressed {entry} ×{n}"
-    similar = f" (+{_plural(group.count - group.variants[group.question], 'similar')})"
+    similar = f" (+{group.count - group.variants[group.question]} similar)"
     if group.count == group.variants[group.question]:
         similar = ""
     return f'{group.count:>3}×  "{_clip(group.question, 70)}"{similar}\n      {near}{chosen}'
@@ -247,3 +258,27 @@ def format_csv(store: ConversationStore, days: int) -> str:
             }
         )
     return out.getvalue()
+
+
+def run_report(days: int, *, as_csv: bool = False) -> tuple[str, int]:
+    """The whole ``report`` command on the store configured by the environment.
+
+    Returns the output and the exit status (2 when the store cannot be used).
+    """
+    from faq.store import DB_NAME, StoreError, data_dir_from_env, open_store_from_env
+
+    if days < 1:
+        return "--days should be 1 or more.", 2
+    database = data_dir_from_env() / DB_NAME
+    if not database.exists():
+        return (
+            f"No conversations recorded yet: {database} does not exist. The Telegram bot "
+            "creates it (set FAQ_DATA_DIR if it keeps its data elsewhere).",
+            0,
+        )
+    try:
+        with open_store_from_env() as store:
+            text = format_csv(store, days) if as_csv else format_report(store, days)
+    except StoreError as error:
+        return f"Cannot read the conversations: {error}", 2
+    return text, 0

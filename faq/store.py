@@ -344,6 +344,11 @@ def load_or_create_salt(data_dir: Path) -> str:
     return salt
 
 
+def data_dir_from_env() -> Path:
+    """The data folder: FAQ_DATA_DIR, else ./data."""
+    return Path(os.environ.get("FAQ_DATA_DIR") or "data")
+
+
 def open_store_from_env() -> ConversationStore:
     """Open the store configured by FAQ_DATA_DIR, FAQ_RETENTION_DAYS and FAQ_HASH_SALT.
 
@@ -351,7 +356,7 @@ def open_store_from_env() -> ConversationStore:
     without FAQ_HASH_SALT a random salt is generated once and kept in the data folder.
     Raises ``StoreError`` with what to fix on a bad setting.
     """
-    data_dir = Path(os.environ.get("FAQ_DATA_DIR") or "data")
+    data_dir = data_dir_from_env()
     raw_days = os.environ.get("FAQ_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
     try:
         retention_days = int(raw_days)
