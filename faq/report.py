@@ -38,7 +38,7 @@ class QuestionGroup:
     """Near-identical unanswered questions counted together."""
 
     question: str
-    """The most frequent wording (the first seen among equals)."""
+    """The most frequent wording (the most recent among equals)."""
     count: int = 0
     variants: Counter[str] = field(default_factory=Counter)
     near_entries: Counter[str] = field(default_factory=Counter)
