@@ -126,3 +126,14 @@ def test_speed_prints_every_table(tiny_clinc: Path, capsys: pytest.CaptureFixtur
     assert "| CLINC150 |" in out
     assert "Scaling" in out
     assert "peak RSS" in out
+
+
+@pytest.mark.skipif(
+    not (BENCH.parent / "adapters" / "telegram" / "app.py").is_file()
+    or not (BENCH.parent / "tests" / "fake_bot_api.py").is_file(),
+    reason="the Telegram adapter or the fake Bot API is absent",
+)
+def test_e2e_runs_the_bot_against_the_fake_api(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--sequential", "2", "--burst", "4", "--modes", "unlimited"]
+    assert load_bench("e2e").main(argv) == 0
+    assert "| rate limiter off |" in capsys.readouterr().out
