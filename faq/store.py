@@ -7,8 +7,11 @@ candidates with their scores (JSON). A "did you mean" button the client then pre
 is a *choice*; a helpful / not helpful button is *feedback*; both point at their
 interaction and are deleted with it.
 
-Rows older than the retention period are deleted when the store opens and whenever
-``purge()`` runs. The file uses WAL mode, so ``report`` can read while the bot writes;
+Rows older than the retention period are deleted when the store opens, every few
+hours while the bot runs, and whenever ``purge()`` runs. E-mail addresses, @usernames
+and phone numbers a client types are masked before the question is stored.
+
+The file uses WAL mode, so ``report`` can read while the bot writes;
 one connection behind a lock makes it safe for handlers running concurrently.
 
 Usage::
@@ -25,9 +28,11 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +47,26 @@ DEFAULT_RETENTION_DAYS = 90
 MAX_QUESTION_CHARACTERS = 2000
 """Longer messages are cut: the start holds the question, the rest is not needed."""
 STORED_CANDIDATES = 5
+PURGE_EVERY_SECONDS = 6 * 3600
+"""A long-running bot also deletes expired rows this often (checked when writing)."""
+
+_REDACTIONS = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(?<!\w)@\w{3,}"), "[username]"),
+    (re.compile(r"\+?\(?\d(?:[\s().-]{0,2}\d){8,}"), "[number]"),
+)
+
+
+def redact(question: str) -> str:
+    """The question with e-mail addresses, @usernames and phone-like numbers masked.
+
+    Clients sometimes type their contact details; those are not needed to learn what
+    the bot could not answer, so they are never stored.
+    """
+    for pattern, replacement in _REDACTIONS:
+        question = pattern.sub(replacement, question)
+    return question
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS interactions (
@@ -168,7 +193,7 @@ class ConversationStore:
         row = (
             _utc(at),
             self.user_hash(user),
-            question[:MAX_QUESTION_CHARACTERS],
+            redact(question[:MAX_QUESTION_CHARACTERS]),
             ReplyKind(reply.kind).value,
             reply.entry_id,
             round(float(reply.score), 1),
@@ -181,7 +206,10 @@ class ConversationStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
-            return int(cursor.lastrowid or 0)
+            interaction_id = int(cursor.lastrowid or 0)
+        if time.monotonic() >= self._next_purge:
+            self.purge()
+        return interaction_id
 
     def record_choice(
         self, interaction_id: int, entry_id: str, *, at: datetime | None = None
@@ -224,6 +252,7 @@ class ConversationStore:
         Defaults to the retention period; returns how many interactions were deleted.
         """
         days = self.retention_days if older_than_days is None else older_than_days
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
         with self._lock, self._db:
             cursor = self._db.execute(
                 "DELETE FROM interactions WHERE created_at < ?", (_since(days),)

@@ -196,3 +196,30 @@ def test_admin_summaries(store: ConversationStore, faq: FAQ) -> None:
         '  3×  "do you do botox?" (+2 similar)\n'
     )
     assert '  1×  "parking near you"\n' in unanswered
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("call me on 07700 900123 please", "call me on [number] please"),
+        ("+44 (20) 7946-0123 is my number", "[number] is my number"),
+        ("write to jane.doe@mail.co.uk", "write to [email]"),
+        ("I'm @jane_doe on here", "I'm [username] on here"),
+        ("3 sessions in 2024-2025?", "3 sessions in 2024-2025?"),
+    ],
+    ids=["phone", "international", "email", "username", "no-contact-details"],
+)
+def test_contact_details_in_questions_are_masked(
+    store: ConversationStore, faq: FAQ, typed: str, stored: str
+) -> None:
+    store.record_reply(USER, typed, faq.reply(typed))
+    assert rows(store.path, "SELECT question FROM interactions") == [(stored,)]
+
+
+def test_a_long_running_store_purges_as_it_writes(tmp_path: Path, faq: FAQ) -> None:
+    with ConversationStore(tmp_path / "c.sqlite3", salt="s", retention_days=30) as store:
+        store.record_reply(USER, "old", faq.reply("x"), at=datetime.now(UTC) - timedelta(days=31))
+        assert store.count_interactions() == 1  # not due yet
+        store._next_purge = 0.0  # hours later
+        store.record_reply(USER, "new", faq.reply("x"))
+        assert [q for (q,) in rows(store.path, "SELECT question FROM interactions")] == ["new"]
