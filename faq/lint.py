@@ -155,15 +155,28 @@ def check_routing(faq: FAQ) -> Iterable[Finding]:
                     ),
                 )
             elif reply.kind is ReplyKind.DID_YOU_MEAN:
+                threshold = faq.knowledge.settings.answer_threshold
+                if reply.score < threshold:
+                    why = f"it scores {reply.score:.1f}, below answer_threshold ({threshold:g})"
+                    fix = (
+                        "clients asking exactly this are offered the entry as a button. To "
+                        "answer directly, word it closer to the entry's other questions, or "
+                        "lower answer_threshold a little."
+                    )
+                else:
+                    why = "another entry scores almost as high"
+                    fix = (
+                        "the entries are too alike for this wording: make it more specific, "
+                        "or accept that clients asking it will be offered a choice."
+                    )
                 yield Finding(
                     Severity.WARNING,
                     Problem(
                         path,
                         line,
                         f"the question {_quote(question)} of entry '{entry.id}' only gets "
-                        f'"did you mean" (scores: {top}).',
-                        "the entries are too alike for this wording: make it more specific, "
-                        "or accept that clients asking it will be offered a choice.",
+                        f'"did you mean": {why} (scores: {top}).',
+                        fix,
                     ),
                 )
             else:
