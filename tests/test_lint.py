@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from faq import FAQ, Candidate, Reply, parse_knowledge
+from faq import FAQ, Candidate, Reply, ReplyKind, parse_knowledge
 from faq.lint import (
     ANSWER_WARNING_LENGTH,
     Severity,
@@ -256,3 +256,24 @@ def test_cli_exit_codes(
 def test_shipped_knowledge_has_no_errors() -> None:
     output, status = run_check(SHIPPED)
     assert status == 0, output
+
+
+class LowScoringFAQ(FAQ):
+    """Offers price's own question only as a "did you mean", below the answer threshold."""
+
+    def reply(self, text: str) -> Reply:
+        if text == "prices please":
+            candidates = (Candidate("price", 55.0, text),)
+            return Reply(ReplyKind.DID_YOU_MEAN, "Did you mean", None, 55.0, (), candidates)
+        return super().reply(text)
+
+
+def test_own_question_below_threshold_is_a_warning(knowledge_text: str) -> None:
+    faq = LowScoringFAQ(parse_knowledge(knowledge_text, "knowledge.yaml"))
+    (finding,) = check_routing(faq)
+    assert finding.severity is Severity.WARNING
+    assert finding.problem.line == 21
+    assert finding.problem.message == (
+        'the question "prices please" of entry \'price\' only gets "did you mean": it scores '
+        "55.0, below answer_threshold (62) (scores: price 55)."
+    )
