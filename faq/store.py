@@ -150,13 +150,15 @@ class ConversationStore:
         self._salt = salt.encode("utf-8")
         self._lock = threading.Lock()
         try:
+            if not self.path.exists():  # private from the start: questions may be sensitive
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
             with self._db:
                 self._db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"cannot open the conversation database {self.path} ({exc}). Check that the "
                 "folder exists and is writable (FAQ_DATA_DIR), and that the file is not damaged."
@@ -394,7 +396,8 @@ def open_store_from_env() -> ConversationStore:
             f"FAQ_RETENTION_DAYS should be a whole number of days, not '{raw_days}'."
         ) from None
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        if not data_dir.exists():
+            data_dir.mkdir(parents=True, mode=0o700)
         salt = os.environ.get("FAQ_HASH_SALT") or load_or_create_salt(data_dir)
     except OSError as exc:
         raise StoreError(

@@ -164,6 +164,8 @@ def test_open_from_env_creates_dir_and_private_salt(
         first = store.user_hash(USER)
     salt_file = data / "hash_salt"
     assert stat.S_IMODE(salt_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "conversations.sqlite3").stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
     with open_store_from_env() as store:
         assert store.user_hash(USER) == first, "the salt is kept between runs"
     monkeypatch.setenv("FAQ_HASH_SALT", "from-env")
