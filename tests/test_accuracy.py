@@ -1,0 +1,92 @@
+"""The bot's accuracy on the evaluation set must not go down.
+
+tests/eval/questions.yaml holds client questions written the way people type (not copied
+from knowledge.yaml), each with the entry that must answer it, or ``null`` when the bot
+must fall back. ``bench/accuracy.py`` prints the same figures next to a plain baseline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq import FAQ
+from faq.evaluation import Evaluation, LabelledQuestion, Outcome, evaluate, load_questions
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = REPO / "tests" / "eval" / "questions.yaml"
+
+# Ratchets: the figures measured when this test was written, rounded DOWN to the whole
+# percent. Raise them as the matcher and knowledge.yaml improve; never lower them to make
+# a change pass (a lower figure means the change made the bot worse for clients).
+MIN_IN_SCOPE_ACCURACY = 0.50
+"""In-scope questions answered directly with the expected entry."""
+MIN_FALLBACK_RATE = 0.77
+"""Out-of-scope questions that got the fallback."""
+MIN_NO_FACT_RATE = 1.00
+"""Out-of-scope questions answered with no microneedling fact (fallback or did-you-mean)."""
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[LabelledQuestion]:
+    return load_questions(QUESTIONS)
+
+
+@pytest.fixture(scope="module")
+def evaluation(questions: list[LabelledQuestion]) -> Evaluation:
+    return evaluate(FAQ.from_file(REPO / "knowledge.yaml").reply, questions)
+
+
+def describe(outcome: Outcome) -> str:
+    got = outcome.kind.value + (f" -> {outcome.entry_id}" if outcome.entry_id else "")
+    return (
+        f"  {outcome.question.text!r}\n"
+        f"      expected {outcome.question.expect or 'fallback'}, got {got} "
+        f"(score {outcome.score:.1f}, top candidate {outcome.top_candidate})"
+    )
+
+
+def report(title: str, rate: float, floor: float, failures: list[Outcome]) -> str:
+    lines = [f"{title}: {rate:.1%} is below the floor of {floor:.0%}.", "Failing questions:"]
+    return "\n".join(lines + [describe(o) for o in failures])
+
+
+def test_the_evaluation_set_is_big_enough(questions: list[LabelledQuestion]) -> None:
+    in_scope = [q for q in questions if q.expect is not None]
+    out_of_scope = [q for q in questions if q.expect is None]
+    assert len(in_scope) >= 150
+    assert len(out_of_scope) >= 40
+    texts = [q.text.strip().lower() for q in questions]
+    duplicates = sorted({t for t in texts if texts.count(t) > 1})
+    assert not duplicates, f"questions listed twice: {duplicates}"
+
+
+def test_every_expected_entry_exists(questions: list[LabelledQuestion]) -> None:
+    knowledge = FAQ.from_file(REPO / "knowledge.yaml").knowledge
+    unknown = sorted({q.expect for q in questions if q.expect and not knowledge.entry(q.expect)})
+    assert not unknown, f"tests/eval/questions.yaml expects entries that do not exist: {unknown}"
+
+
+def test_in_scope_accuracy_does_not_go_down(evaluation: Evaluation) -> None:
+    rate = evaluation.in_scope_accuracy
+    failures = [o for o in evaluation.in_scope if not o.correct]
+    assert rate >= MIN_IN_SCOPE_ACCURACY, report(
+        "In-scope accuracy", rate, MIN_IN_SCOPE_ACCURACY, failures
+    )
+
+
+def test_out_of_scope_fallback_rate_does_not_go_down(evaluation: Evaluation) -> None:
+    rate = evaluation.fallback_rate
+    failures = [o for o in evaluation.out_of_scope if not o.correct]
+    assert rate >= MIN_FALLBACK_RATE, report(
+        "Out-of-scope fallback rate", rate, MIN_FALLBACK_RATE, failures
+    )
+
+
+def test_out_of_scope_questions_never_get_a_fact(evaluation: Evaluation) -> None:
+    rate = evaluation.no_fact_rate
+    failures = [o for o in evaluation.out_of_scope if not o.states_no_fact]
+    assert rate >= MIN_NO_FACT_RATE, report(
+        "Out-of-scope questions kept from any fact", rate, MIN_NO_FACT_RATE, failures
+    )
