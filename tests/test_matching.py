@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from faq import FAQ, Matcher, parse_knowledge
+from faq import FAQ, KnowledgeError, Matcher, load_knowledge, parse_knowledge
 from faq.replies import ReplyKind
 from faq.text import STOPWORDS, tokenize
 
@@ -409,7 +409,10 @@ def test_shipped_knowledge_every_stored_question_ranks_its_entry_first(shipped: 
 
 
 def _shipped_labels() -> list:
-    entries = FAQ.from_file(REPO / "knowledge.yaml").knowledge.entries
+    try:
+        entries = load_knowledge(REPO / "knowledge.yaml").entries
+    except KnowledgeError:  # reported by test_knowledge; keep this module collectable
+        return [pytest.param("", "", id="knowledge-does-not-load")]
     return [pytest.param(entry.id, entry.label, id=entry.id) for entry in entries]
 
 
