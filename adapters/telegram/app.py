@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -169,7 +170,12 @@ async def _set_commands(application: Application) -> None:
 
 
 async def serve(
-    application: Application, config: Config, stop: asyncio.Event, *, live: Any = None
+    application: Application,
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    live: Any = None,
+    reload_interval: float = RELOAD_CHECK_SECONDS,
 ) -> None:
     """Run ``application`` (polling, or webhook when configured) until ``stop`` is set."""
     async with application:  # initialize (getMe) ... shutdown
@@ -193,7 +199,7 @@ async def serve(
             mode = "long polling"
         watcher = None
         if live is not None:
-            watcher = asyncio.create_task(watch_reloads(application, live, RELOAD_CHECK_SECONDS))
+            watcher = asyncio.create_task(watch_reloads(application, live, reload_interval))
         log.info("bot @%s is running (%s)", application.bot.username, mode)
         try:
             await stop.wait()
@@ -234,6 +240,9 @@ def _open_store(config: Config) -> Any:
 
 def run_telegram(knowledge_path: Path) -> int:
     """Run the bot until SIGINT or SIGTERM; returns the process exit status."""
+    # Opt in to python-telegram-bot's future timedelta durations now (nothing here reads
+    # them), which silences its deprecation warning on every 429 answer.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
         config = load_config()
     except ConfigError as error:

@@ -2,9 +2,10 @@
 
 Everything the bot sends is sent with ``parse_mode=HTML``, so every text that comes from
 ``knowledge.yaml`` or from a user goes through :func:`escape` first. Telegram refuses a
-message longer than 4,096 characters, or an empty one; :func:`split_message` cuts a long
-text at paragraph boundaries (then lines, then words) so that no piece, once escaped,
-is over the limit.
+message whose text, once its HTML is parsed, is longer than 4,096 characters (UTF-16
+code units, so an emoji counts twice), or an empty one; :func:`split_message` cuts a long
+text at paragraph boundaries (then lines, then words) so that no piece is over the limit,
+and escapes each piece.
 """
 
 from __future__ import annotations
@@ -28,17 +29,13 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _escaped_length(text: str) -> int:
-    return telegram_length(escape(text))
-
-
 def _hard_cut(text: str, limit: int) -> list[str]:
     """Cut ``text`` into pieces that each fit, without regard to words (last resort)."""
     pieces: list[str] = []
     current: list[str] = []
     length = 0
     for char in text:
-        size = _escaped_length(char)
+        size = telegram_length(char)
         if current and length + size > limit:
             pieces.append("".join(current))
             current, length = [], 0
@@ -51,7 +48,7 @@ def _hard_cut(text: str, limit: int) -> list[str]:
 
 def _split_units(text: str, limit: int, level: int) -> list[str]:
     """Pieces of ``text`` that fit, cut at paragraphs, then lines, then spaces."""
-    if _escaped_length(text) <= limit:
+    if telegram_length(text) <= limit:
         return [text]
     separators = ("\n\n", "\n", " ")
     if level >= len(separators):
@@ -62,12 +59,12 @@ def _split_units(text: str, limit: int, level: int) -> list[str]:
     current = ""
     for unit in units:
         candidate = f"{current}{separator}{unit}" if current else unit
-        if _escaped_length(candidate) <= limit:
+        if telegram_length(candidate) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(current)
-        if _escaped_length(unit) <= limit:
+        if telegram_length(unit) <= limit:
             current = unit
         else:
             *whole, current = _split_units(unit, limit, level + 1)
@@ -78,7 +75,8 @@ def _split_units(text: str, limit: int, level: int) -> list[str]:
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """``text`` as escaped HTML messages, each non-empty and at most ``limit`` long.
+    """``text`` as escaped HTML messages, each non-empty and at most ``limit`` long once
+    parsed (the HTML itself may be longer: Telegram counts the text after parsing).
 
     Paragraphs are kept whole when they fit; an empty or blank text gives no message.
     """

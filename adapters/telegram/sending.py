@@ -16,7 +16,7 @@ from typing import TypeVar
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, NetworkError
 
-from adapters.telegram.render import MAX_MESSAGE_LENGTH, split_message, telegram_length
+from adapters.telegram.render import split_message
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ async def send_html(
     reply_to: int | None = None,
 ) -> Message:
     """Send one HTML message (already escaped, under the limit) with optional buttons."""
-    if not html.strip() or telegram_length(html) > MAX_MESSAGE_LENGTH:
-        raise ValueError("an HTML message must be non-empty and at most 4096 characters")
+    if not html.strip():
+        raise ValueError("Telegram refuses an empty message")
     reply_parameters = (
         ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     )

@@ -1,0 +1,162 @@
+"""Helpers for the Telegram tests: the bot run in-process or as ``python bot.py``.
+
+Both talk to :class:`fake_bot_api.FakeBotAPI` over HTTP on 127.0.0.1; nothing here
+touches the internet. Not a conftest: the test modules import what they use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fake_bot_api import FakeBotAPI
+
+from adapters.telegram.app import build_application, serve
+from adapters.telegram.config import Config
+from faq import FAQ
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge.yaml"
+# As run_telegram does: PTB's RetryAfter otherwise warns (an error under pytest) about a
+# future change of type, which the bot does not depend on.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+TOKEN = "7000000001:AAH-fake_TOKEN_never_in_logs_0123456789"
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class InProcessBot:
+    """The real Application from ``build_application``, served in a background thread."""
+
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        get_faq: Callable[[], FAQ],
+        *,
+        store: Any = None,
+        live: Any = None,
+        reload_interval: float = 2.0,
+        **config: Any,
+    ) -> None:
+        self.config = Config(token=TOKEN, api_base_url=api.base_url, **config)
+        self.application = build_application(self.config, get_faq, store=store, live=live)
+        self.live = live
+        self.reload_interval = reload_interval
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bot", daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await serve(
+                self.application,
+                self.config,
+                self._stop,
+                live=self.live,
+                reload_interval=self.reload_interval,
+            )
+
+        try:
+            asyncio.run(main())
+        except BaseException as error:  # surfaced by stop()
+            self.error = error
+            self._ready.set()
+
+    def start(self) -> InProcessBot:
+        """Start serving (updates injected before it polls simply wait in the queue)."""
+        self._thread.start()
+        assert self._ready.wait(START_TIMEOUT), "the bot thread did not start"
+        return self
+
+    def stop(self) -> None:
+        """Ask the bot to stop as SIGTERM would, and wait for a clean finish."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(START_TIMEOUT)
+        assert not self._thread.is_alive(), "the bot did not stop"
+        if self.error is not None:
+            raise self.error
+
+
+@contextmanager
+def running_bot(api: FakeBotAPI, get_faq: Callable[[], FAQ], **kwargs: Any) -> Iterator[Any]:
+    """An :class:`InProcessBot` for the duration of a ``with`` block."""
+    bot = InProcessBot(api, get_faq, **kwargs).start()
+    try:
+        yield bot
+    finally:
+        bot.stop()
+
+
+class BotProcess:
+    """``python bot.py`` started as a user would, with a minimal environment."""
+
+    def __init__(self, api: FakeBotAPI, cwd: Path, **extra_env: str) -> None:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            **extra_env,
+        }
+        self.stderr_path = cwd / "bot.stderr"
+        self._stderr = self.stderr_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bot.py")],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._stderr,
+            stderr=self._stderr,
+        )
+
+    def terminate(self, timeout: float = START_TIMEOUT) -> int:
+        """Send SIGTERM and wait; returns the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self._stderr.close()
+
+    def log(self) -> str:
+        """What the process has written so far (stdout and stderr)."""
+        return self.stderr_path.read_text(errors="replace")
+
+
+def plain_buttons(call: Any) -> list[tuple[str, str]]:
+    """The (label, callback data) of every button in a call's reply_markup, in order."""
+    markup = call.params.get("reply_markup") or {}
+    return [
+        (button["text"], button.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+    ]
+
+
+def text_of(call: Any) -> str:
+    """The text a client sees for a sendMessage/editMessageText call."""
+    return call.result["text"]
