@@ -119,8 +119,11 @@ def test_a_typo_counts_a_little_less_than_the_word_typed_right(faq: FAQ) -> None
     assert 0 < typo < right
 
 
-def test_short_everyday_words_are_not_bent_into_domain_words(faq: FAQ) -> None:
-    assert faq.matcher.analyse("what car").corrections == ()
+@pytest.mark.parametrize("text", ["are you sure", "is it a cure"], ids=["sure", "cure"])
+def test_short_everyday_words_are_not_bent_into_domain_words(faq: FAQ, text: str) -> None:
+    assert faq.matcher.analyzer.known("sore"), "'sore' is a pain synonym in this knowledge"
+    assert faq.matcher.analyse(text).corrections == ()
+    assert "pain" not in faq.matcher.analyse(text).terms
 
 
 @pytest.mark.parametrize(
