@@ -13,7 +13,9 @@ thresholds of ``settings:``) and for the baseline:
   whatever the reply rules then do);
 * OOS fallback: out-of-scope questions that get the fallback;
 * OOS no fact: out-of-scope questions that get no microneedling fact (the fallback or
-  a "did you mean" question, which states nothing).
+  a "did you mean" question, which states nothing);
+* in-scope did-you-mean: in-scope questions the bot asks back about instead of
+  answering (the right entry is often among the offered buttons).
 
 The baseline is ``rapidfuzz.process.extractOne(question, all_phrasings,
 scorer=fuzz.WRatio, processor=utils.default_process)`` over every stored question of
@@ -43,7 +45,7 @@ from rapidfuzz import fuzz, process, utils
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from faq import FAQ, Knowledge, load_knowledge  # noqa: E402
+from faq import FAQ, Knowledge, ReplyKind, load_knowledge  # noqa: E402
 from faq.evaluation import Evaluation, LabelledQuestion, evaluate, load_questions  # noqa: E402
 
 DEFAULT_KNOWLEDGE = REPO / "knowledge.yaml"
@@ -61,6 +63,8 @@ class Figures:
     no_fact_rate: float
     in_scope: int
     out_of_scope: int
+    did_you_mean_rate: float | None = None
+    """In-scope questions answered with a "did you mean" (None: the system has none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +129,16 @@ def best_cutoff(guesses: Sequence[BaselineGuess]) -> int:
 
 def bot_figures(evaluation: Evaluation) -> Figures:
     """The bot's figures from a ``faq.evaluation`` run."""
+    in_scope = evaluation.in_scope
+    asked_back = sum(1 for o in in_scope if o.kind is ReplyKind.DID_YOU_MEAN)
     return Figures(
         evaluation.in_scope_accuracy,
         evaluation.top1_accuracy,
         evaluation.fallback_rate,
         evaluation.no_fact_rate,
-        len(evaluation.in_scope),
+        len(in_scope),
         len(evaluation.out_of_scope),
+        asked_back / len(in_scope) if in_scope else 0.0,
     )
 
 
@@ -142,13 +149,15 @@ def pct(value: float) -> str:
 def print_table(rows: Sequence[tuple[str, str, Figures]]) -> None:
     """The figures as a markdown table."""
     print(
-        "| question set | system | in-scope accuracy | top-1 | OOS fallback | OOS no fact "
-        "| questions (in / out of scope) |"
+        "| question set | system | in-scope accuracy | top-1 | in-scope did-you-mean "
+        "| OOS fallback | OOS no fact | questions (in / out of scope) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, system, f in rows:
+        asked_back = "–" if f.did_you_mean_rate is None else pct(f.did_you_mean_rate)
         print(
             f"| {name} | {system} | {pct(f.in_scope_accuracy)} | {pct(f.top1_accuracy)} "
+            f"| {asked_back} "
             f"| {pct(f.fallback_rate)} | {pct(f.no_fact_rate)} "
             f"| {f.in_scope} / {f.out_of_scope} |"
         )
