@@ -22,6 +22,8 @@ from faq import FAQ
 
 SECRET_QUESTION = "is microneedling ok for my eczema flare"
 """A question with health details: it must never reach the log."""
+SECRET_USER = 918273645
+"""Its sender's Telegram id: never in the log, nor in clear in the database."""
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ def test_did_you_mean_then_choice_and_fallback(api, bot, faq):
     api.press(103, choices.result["message_id"], plain_buttons(choices)[2][1])
     chosen = nth_reply(api, 103, 1)
     assert text_of(chosen) == faq.reply_for_entry(reply.options[2].entry_id).text.strip()
-    api.message(103, SECRET_QUESTION + " and the weather on mars")
+    api.message(103, SECRET_QUESTION + " and the weather on mars", user_id=SECRET_USER)
     fallback = nth_reply(api, 103, 2)
     assert faq.knowledge.clinic.phone in text_of(fallback)
     assert [label for label, _ in plain_buttons(fallback)] == faq.knowledge.topics()
@@ -151,7 +153,8 @@ def test_sigterm_stops_cleanly_and_the_log_is_safe(api, bot):
     assert all("ms=" in line for line in reply_lines if "reply=answer" in line)
     database = Path(bot.stderr_path.parent, "data", "conversations.sqlite3")
     if database.exists():  # recorded, with no user id in clear
-        assert b"2049" not in database.read_bytes()
+        assert str(SECRET_USER).encode() not in database.read_bytes()
+    assert str(SECRET_USER) not in log
 
 
 def test_wrong_token_exits_with_a_message_and_no_token(tmp_path):

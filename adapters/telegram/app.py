@@ -200,7 +200,15 @@ async def serve(
         watcher = None
         if live is not None:
             watcher = asyncio.create_task(watch_reloads(application, live, reload_interval))
-        log.info("bot @%s is running (%s)", application.bot.username, mode)
+        store = application.bot_data.get("store")
+        log.info(
+            "bot @%s is running (%s); live reload %s; recording %s; %d admin(s)",
+            application.bot.username,
+            mode,
+            "on" if live is not None else "off",
+            f"to {store.path}" if getattr(store, "path", None) else "off",
+            len(config.admin_ids),
+        )
         try:
             await stop.wait()
         finally:

@@ -84,6 +84,11 @@ def _log_reply(
     )
 
 
+def _log_command(name: str, started: float) -> None:
+    """The INFO line for a handled command."""
+    log.info("command /%s ms=%.1f", name, (time.perf_counter() - started) * 1000)
+
+
 # -- groups ---------------------------------------------------------------------------
 
 
@@ -114,6 +119,7 @@ def _reply_to(message: Message) -> int | None:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the client with the clinic's welcome and the topics as buttons."""
+    started = time.perf_counter()
     message = update.effective_message
     if message is None:
         return
@@ -125,10 +131,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         keyboards.topics_keyboard(knowledge),
         _reply_to(message),
     )
+    _log_command("start", started)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to use the bot when the command /help is issued."""
+    started = time.perf_counter()
     message = update.effective_message
     if message is None:
         return
@@ -136,10 +144,12 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await send_html(
         context.bot, message.chat_id, texts.help_text(knowledge), None, _reply_to(message)
     )
+    _log_command("help", started)
 
 
 async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the topics as buttons when the command /topics is issued."""
+    started = time.perf_counter()
     message = update.effective_message
     if message is None:
         return
@@ -151,10 +161,12 @@ async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         keyboards.topics_keyboard(knowledge),
         _reply_to(message),
     )
+    _log_command("topics", started)
 
 
 async def contact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the clinic's contact details when the command /contact is issued."""
+    started = time.perf_counter()
     message = update.effective_message
     if message is None:
         return
@@ -162,6 +174,7 @@ async def contact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send_plain(
         context.bot, message.chat_id, texts.contact(knowledge), None, _reply_to(message)
     )
+    _log_command("contact", started)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,6 +182,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message = update.effective_message
     if message is not None:
         await send_html(context.bot, message.chat_id, escape(texts.UNKNOWN_COMMAND))
+        log.info("command unknown")
 
 
 # -- admin commands -------------------------------------------------------------------
@@ -187,10 +201,13 @@ async def _admin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, produ
     message = update.effective_message
     if message is None:
         return
+    name = (message.text or "/").split()[0].split("@")[0]
     if not _is_admin(update, context):
         await send_html(context.bot, message.chat_id, escape(texts.NOT_AVAILABLE))
+        log.info("command %s refused: not an admin", name)
         return
     await send_plain(context.bot, message.chat_id, produce())
+    log.info("command %s by an admin", name)
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
