@@ -102,6 +102,8 @@ class Call:
     at: float
     status: int = 200
     result: Any = None
+    done: float = 0.0
+    """When the fake answered (``at`` is when the request arrived)."""
 
 
 @dataclass
@@ -127,6 +129,7 @@ class FakeBotAPI:
         self._message_ids = itertools.count(1000)
         self._query_ids = itertools.count(1)
         self._failures: dict[str, _Failure] = {}
+        self._slow_chats: dict[int, float] = {}
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
 
@@ -179,6 +182,11 @@ class FakeBotAPI:
         """Answer the next call of ``method`` with ``status`` (429 with retry_after, 502)."""
         with self._cond:
             self._failures[method] = _Failure(status, retry_after, 1)
+
+    def slow_down(self, chat_id: int, seconds: float) -> None:
+        """Make every sendMessage to ``chat_id`` take ``seconds`` (a slow chat)."""
+        with self._cond:
+            self._slow_chats[chat_id] = seconds
 
     def inject(self, update: dict) -> int:
         """Queue an update for getUpdates; returns its update_id."""
@@ -311,6 +319,7 @@ class FakeBotAPI:
         else:
             call.result = result
             payload = {"ok": True, "result": result}
+        call.done = time.monotonic()
         if method != "getUpdates" or call.status != 200 or call.result:
             with self._cond:
                 self.calls.append(call)
@@ -456,6 +465,10 @@ class FakeBotAPI:
 
     def _api_sendmessage(self, params: dict) -> dict:
         chat_id = self._chat_id(params)
+        with self._cond:
+            delay = self._slow_chats.get(chat_id, 0.0)
+        if delay:
+            time.sleep(delay)  # this request's own thread: other chats go on
         plain = self._text(params)
         markup = self._markup(params)
         chat_type = "private" if chat_id > 0 else "supergroup"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -306,6 +307,23 @@ def test_group_only_when_addressed(api, bot, faq):
     api.message(group, "/stats", user_id=33, chat_type="supergroup")
     assert "not available" in text_of(expect_reply(api, group, 3))
     assert len(api.sent(group, 4)) == 4  # the plain question and the photo got nothing
+
+
+def test_one_slow_chat_never_blocks_another(api, faq):
+    class SlowStore(StoreDouble):
+        def record_reply(self, user: str, question: str, reply: object) -> int:
+            if user == "30":
+                time.sleep(2.0)  # a database lock held elsewhere, say
+            return super().record_reply(user, question, reply)
+
+    api.slow_down(31, 2.0)  # and Telegram slow to take this chat's message
+    with running_bot(api, lambda: faq, store=SlowStore()):
+        api.message(30, "price")
+        api.message(31, "price")
+        api.message(32, "price")
+        fast = expect_reply(api, 32)
+        slow = [expect_reply(api, 30), expect_reply(api, 31)]
+    assert all(fast.done < call.done for call in slow)
 
 
 # -- Telegram failing -------------------------------------------------------------------

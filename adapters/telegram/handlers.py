@@ -11,8 +11,10 @@ failing store is logged and never stops a client getting an answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import CallbackQuery, Message, MessageEntity, Update
@@ -43,13 +45,14 @@ def _store(context: ContextTypes.DEFAULT_TYPE) -> Any:
     return context.bot_data.get("store")
 
 
-def _store_call(context: ContextTypes.DEFAULT_TYPE, method: str, *args: Any) -> Any:
-    """Call a store method; on any failure log it and return None (the chat goes on)."""
+async def _store_call(context: ContextTypes.DEFAULT_TYPE, method: str, *args: Any) -> Any:
+    """Call a store method in a worker thread (SQLite may wait on a lock; other chats
+    must not); on any failure log it and return None, and the chat goes on."""
     store = _store(context)
     if store is None:
         return None
     try:
-        return getattr(store, method)(*args)
+        return await asyncio.to_thread(getattr(store, method), *args)
     except Exception:
         log.exception("the conversation store failed in %s", method)
         return None
@@ -196,7 +199,11 @@ def _days(context: ContextTypes.DEFAULT_TYPE) -> int:
     return DEFAULT_REPORT_DAYS
 
 
-async def _admin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, produce: Any) -> None:
+async def _admin_reply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    produce: Callable[[], Awaitable[str]],
+) -> None:
     """Send ``produce()`` (plain text) to an admin; everyone else gets 'not available'."""
     message = update.effective_message
     if message is None:
@@ -206,17 +213,17 @@ async def _admin_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, produ
         await send_html(context.bot, message.chat_id, escape(texts.NOT_AVAILABLE))
         log.info("command %s refused: not an admin", name)
         return
-    await send_plain(context.bot, message.chat_id, produce())
+    await send_plain(context.bot, message.chat_id, await produce())
     log.info("command %s by an admin", name)
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send an admin the summary of recent conversations (/stats [days])."""
 
-    def produce() -> str:
+    async def produce() -> str:
         if _store(context) is None:
             return texts.NO_STORE
-        result = _store_call(context, "stats", _days(context))
+        result = await _store_call(context, "stats", _days(context))
         return result if result is not None else "Sorry, the statistics could not be read."
 
     await _admin_reply(update, context, produce)
@@ -225,10 +232,10 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send an admin the most frequent unanswered questions (/unanswered [days])."""
 
-    def produce() -> str:
+    async def produce() -> str:
         if _store(context) is None:
             return texts.NO_STORE
-        result = _store_call(context, "unanswered", _days(context), 15)
+        result = await _store_call(context, "unanswered", _days(context), 15)
         return result if result is not None else "Sorry, the questions could not be read."
 
     await _admin_reply(update, context, produce)
@@ -237,11 +244,11 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reload the knowledge file now, for an admin (/reload)."""
 
-    def produce() -> str:
+    async def produce() -> str:
         live = context.bot_data.get("live")
         if live is None:
             return texts.NO_LIVE
-        ok, result = live.reload()
+        ok, result = await asyncio.to_thread(live.reload)
         context.bot_data["notified_error"] = live.last_error  # told here, not again later
         return result if ok else f"⚠️ {result}"
 
@@ -266,7 +273,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     reply = faq.reply(text)
     user = update.effective_user
-    interaction_id = _store_call(
+    interaction_id = await _store_call(
         context, "record_reply", str(user.id if user else message.chat_id), text, reply
     )
     keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
@@ -343,7 +350,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if pressed.action == "feedback":
         assert pressed.interaction_id is not None
         assert pressed.helpful is not None
-        _store_call(context, "record_feedback", pressed.interaction_id, pressed.helpful)
+        await _store_call(context, "record_feedback", pressed.interaction_id, pressed.helpful)
         await _acknowledge(
             query, texts.THANKS_HELPFUL if pressed.helpful else texts.THANKS_NOT_HELPFUL
         )
@@ -381,7 +388,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     interaction_id = None
     if pressed.action == "choice":
         assert pressed.interaction_id is not None
-        _store_call(context, "record_choice", pressed.interaction_id, pressed.entry_id)
+        await _store_call(context, "record_choice", pressed.interaction_id, pressed.entry_id)
         if _store(context) is not None:
             interaction_id = pressed.interaction_id
     keyboard = keyboards.reply_keyboard(knowledge, reply, interaction_id)
