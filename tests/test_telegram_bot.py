@@ -511,3 +511,17 @@ def test_webhook_checks_the_secret_on_every_request(api, faq):
         assert text_of(expect_reply(api, 21)) == faq.reply("price").text.strip()
     assert not api.calls_to("getUpdates")
     assert BOT_ID
+
+
+@pytest.mark.parametrize("log_text", [False, True], ids=["default", "FAQ_LOG_TEXT=1"])
+def test_one_info_line_per_message_and_text_only_when_asked(api, faq, caplog, log_text):
+    with caplog.at_level(logging.INFO), running_bot(api, lambda: faq, log_text=log_text):
+        api.message(22, "my eczema question about price")
+        expect_reply(api, 22)
+    lines = [r.getMessage() for r in caplog.records if "reply=" in r.getMessage()]
+    assert len(lines) == 1
+    assert "reply=" in lines[0]
+    assert "ms=" in lines[0]
+    assert ("eczema" in lines[0]) is log_text
+    if not log_text:
+        assert not any("eczema" in r.getMessage() for r in caplog.records)
