@@ -7,12 +7,15 @@ touches the internet. Not a conftest: the test modules import what they use.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,6 +148,21 @@ class BotProcess:
     def log(self) -> str:
         """What the process has written so far (stdout and stderr)."""
         return self.stderr_path.read_text(errors="replace")
+
+
+def post_update(port: int, path: str, update: dict, secret: str | None) -> int:
+    """POST ``update`` to a webhook on 127.0.0.1 as Telegram would; returns the status."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", json.dumps(update).encode(), headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def plain_buttons(call: Any) -> list[tuple[str, str]]:

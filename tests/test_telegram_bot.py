@@ -7,20 +7,24 @@ asserts on what the bot sent back. The subprocess tests (``test_telegram_e2e.py`
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotAPI, utf16_len
-from telegram_support import KNOWLEDGE, TOKEN, free_port, plain_buttons, running_bot, text_of
+from telegram_support import (
+    KNOWLEDGE,
+    TOKEN,
+    free_port,
+    plain_buttons,
+    post_update,
+    running_bot,
+    text_of,
+)
 
 from adapters.telegram import callbacks
-from adapters.telegram.webhook import SECRET_HEADER
 from faq import FAQ, ReplyKind
 
 
@@ -469,20 +473,6 @@ def test_reload_and_admins_told_when_a_save_breaks(api, tmp_path):
 # -- webhook ----------------------------------------------------------------------------
 
 
-def _post(port: int, body: dict, secret: str | None) -> int:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/tg/hook",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **({SECRET_HEADER: secret} if secret else {})},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_webhook_checks_the_secret_on_every_request(api, faq):
     port = free_port()
     with running_bot(
@@ -505,9 +495,9 @@ def test_webhook_checks_the_secret_on_every_request(api, faq):
                 "text": "price",
             },
         }
-        assert _post(port, update, None) == 403
-        assert _post(port, update, "wrong") == 403
-        assert _post(port, update, "s3cret-token") == 200
+        assert post_update(port, "/tg/hook", update, None) == 403
+        assert post_update(port, "/tg/hook", update, "wrong") == 403
+        assert post_update(port, "/tg/hook", update, "s3cret-token") == 200
         assert text_of(expect_reply(api, 21)) == faq.reply("price").text.strip()
     assert not api.calls_to("getUpdates")
     assert BOT_ID

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_USERNAME, FakeBotAPI
-from telegram_support import KNOWLEDGE, TOKEN, BotProcess, plain_buttons, text_of
+from telegram_support import (
+    KNOWLEDGE,
+    TOKEN,
+    BotProcess,
+    free_port,
+    plain_buttons,
+    post_update,
+    text_of,
+)
 
 from faq import FAQ
 
@@ -167,3 +175,35 @@ def test_wrong_token_exits_with_a_message_and_no_token(tmp_path):
     assert "refused TELEGRAM_BOT_TOKEN" in log
     assert TOKEN not in log
     assert TOKEN.split(":")[1] not in log
+
+
+def test_webhook_mode_as_deployed(tmp_path, faq):
+    port = free_port()
+    with FakeBotAPI(TOKEN) as hooked:
+        process = BotProcess(
+            hooked,
+            tmp_path,
+            LOG_LEVEL="DEBUG",
+            WEBHOOK_URL="https://bot.example.invalid/telegram/hook",
+            WEBHOOK_LISTEN="127.0.0.1",
+            PORT=str(port),
+            WEBHOOK_SECRET="deploy-secret_1",
+        )
+        try:
+            set_webhook = hooked.wait_for(lambda c: c.method == "setWebhook", timeout=60)[0]
+            assert set_webhook.params["url"] == "https://bot.example.invalid/telegram/hook"
+            assert set_webhook.params["secret_token"] == "deploy-secret_1"
+            update = {"update_id": 1, "message": {
+                "message_id": 1, "date": 0, "text": "price",
+                "chat": {"id": 301, "type": "private"},
+                "from": {"id": 301, "is_bot": False, "first_name": "A"}}}  # fmt: skip
+            assert post_update(port, "/telegram/hook", update, "not-the-secret") == 403
+            assert post_update(port, "/telegram/hook", update, "deploy-secret_1") == 200
+            assert text_of(hooked.sent(301)[0]) == faq.reply("price").text.strip()
+        finally:
+            status = process.terminate()
+    log = process.log()
+    assert status == 0, log[-2000:]
+    assert "deploy-secret_1" not in log
+    assert TOKEN not in log
+    assert not hooked.calls_to("getUpdates")

@@ -105,10 +105,10 @@ def addressed_text(message: Message, bot_id: int, bot_username: str | None) -> s
     addressed = bool(replied and replied.from_user and replied.from_user.id == bot_id)
     if bot_username:
         mention = f"@{bot_username}".lower()
-        for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
+        for value in message.parse_entities([MessageEntity.MENTION]).values():
             if value.lower() == mention:
                 addressed = True
-                text = text.replace(message.parse_entity(entity), " ")
+                text = text.replace(value, " ")
     return " ".join(text.split()) if addressed else None
 
 
