@@ -17,12 +17,11 @@ from faq.evaluation import Evaluation, LabelledQuestion, Outcome, evaluate, load
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "tests" / "eval" / "questions.yaml"
 
-# Ratchets: the figures measured when this test was written, rounded DOWN to the whole
-# percent (the lower of the committed matcher and the one being tuned: 43.7% / 51.9%
-# in-scope, 81.7% / 77.5% fallback, 100% kept from facts). Raise them as the matcher and
-# knowledge.yaml improve; never lower them to make a change pass (a lower figure means the
-# change made the bot worse for clients).
-MIN_IN_SCOPE_ACCURACY = 0.43
+# Ratchets: the figures of the committed matcher and knowledge.yaml when this test was
+# written (51.1% in-scope, 77.5% fallback, 100% kept from facts), rounded DOWN to the whole
+# percent. Raise them as the matcher and knowledge.yaml improve; never lower them to make
+# a change pass (a lower figure means the change made the bot worse for clients).
+MIN_IN_SCOPE_ACCURACY = 0.51
 """In-scope questions answered directly with the expected entry."""
 MIN_FALLBACK_RATE = 0.77
 """Out-of-scope questions that got the fallback."""
