@@ -302,14 +302,17 @@ def test_a_stored_question_asked_verbatim_scores_about_100(faq: FAQ) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="bug: a stored question asked verbatim scores only ~80-90 when its entry has "
-    "several phrasings (0.7 * phrasing + 0.3 * whole-entry share), though the documented "
-    "scale says 100 means 'says the same thing as a stored question'",
+    "several phrasings (the whole-entry share pulls it down), though the documented scale "
+    "says 100 means 'says the same thing as a stored question'",
 )
-@pytest.mark.parametrize(
-    "question", ["How many sessions will I need?", "is microneedling painful"], ids=["1st", "2nd"]
-)
-def test_every_stored_question_verbatim_scores_about_100(faq: FAQ, question: str) -> None:
-    assert faq.rank(question)[0].score >= 95
+def test_every_stored_question_verbatim_scores_about_100(faq: FAQ) -> None:
+    low = {
+        question: faq.rank(question)[0].score
+        for entry in faq.knowledge.entries
+        for question in entry.questions
+        if faq.rank(question)[0].score < 95
+    }
+    assert not low, f"stored questions scoring under 95 when asked verbatim: {low}"
 
 
 def test_every_stored_question_ranks_its_own_entry_first(faq: FAQ) -> None:
