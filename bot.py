@@ -76,7 +76,7 @@ def command_ask(args: argparse.Namespace) -> int:
     from adapters.terminal import ask
 
     faq = load_faq_or_exit(knowledge_path(args))
-    questions = [" ".join(args.question)] if args.question else sys.stdin
+    questions = args.question or sys.stdin  # each argument is one question
     ask(faq, questions, as_json=args.json)
     return 0
 
@@ -136,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask", parents=[common], help="answer questions (arguments, or one per stdin line)"
     )
-    ask.add_argument("question", nargs="*", help="the question (default: read stdin)")
+    ask.add_argument(
+        "question", nargs="*", help="questions, each quoted (default: one per line from stdin)"
+    )
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
     ask.set_defaults(handler=command_ask)
 

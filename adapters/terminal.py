@@ -65,9 +65,10 @@ def reply_as_json(question: str, reply: Reply) -> str:
 
 
 def ask(
-    faq: FAQ, questions: Iterable[str], *, as_json: bool = False, out: TextIO = sys.stdout
+    faq: FAQ, questions: Iterable[str], *, as_json: bool = False, out: TextIO | None = None
 ) -> int:
     """Answer each question (one per item); returns how many were answered."""
+    out = out or sys.stdout
     count = 0
     for question in questions:
         question = question.rstrip("\n")
@@ -88,12 +89,17 @@ class Repl:
     PROMPT = "you> "
 
     def __init__(
-        self, get_faq: FAQProvider, *, debug: bool = False, out: TextIO = sys.stdout
+        self, get_faq: FAQProvider, *, debug: bool = False, out: TextIO | None = None
     ) -> None:
         self.get_faq = get_faq
         self.debug = debug
-        self.out = out
+        self._out = out
         self.last_options: tuple = ()
+
+    @property
+    def out(self) -> TextIO:
+        """Where replies go: the given stream, else the current standard output."""
+        return self._out or sys.stdout
 
     def banner(self) -> str:
         faq = self.get_faq()

@@ -61,8 +61,12 @@ class Analyzer:
                 counts.update(tokenize(phrase))
         self._word_counts = counts
         self._known = set(counts) | STOPWORDS | set(SHORTHAND.values())
-        # Most frequent first, so that equally close typo fixes prefer the common word.
-        self._known_list = sorted(counts, key=lambda w: (-counts[w], w))
+        # Typo fixes aim at content words only (a function word gains nothing from a fix, and
+        # "three" must not become "there"), the most frequent first, so that equally close
+        # fixes prefer the common word.
+        self._known_list = sorted(
+            (w for w in counts if w not in STOPWORDS), key=lambda w: (-counts[w], w)
+        )
         self._correction_cache: dict[str, tuple[str, ...] | None] = {}
 
     @staticmethod

@@ -4,7 +4,8 @@ How a score is made
 -------------------
 Every term has a weight: rare, telling words ("melasma", "numbing", "weeks") weigh more
 than words many entries share ("microneedling"), and function words ("what", "is",
-"it") weigh little. A word the knowledge has never seen weighs as much as the rarest
+"it") weigh little. Adjacent word pairs ("how long", "dark spots") are terms too, so word
+order counts a little. A word the knowledge has never seen weighs more than the rarest
 known word: in "does botox hurt", "botox" is exactly what the bot cannot speak about.
 
 For each stored question (a *phrasing*) the matcher measures, by weight:
@@ -12,17 +13,19 @@ For each stored question (a *phrasing*) the matcher measures, by weight:
 * how much of the phrasing the message contains (``cp``), and
 * how much of the message the phrasing explains (``cq``),
 
-and combines them into a phrasing score (a weighted harmonic mean). An entry's score
-mixes its best phrasing score with how well the entry's questions *as a whole* explain
-the message (each message term counted by the share of the entry's questions that use
-it), which lets a message that borrows words from several phrasings of one entry still
-find it. In a long message, each sentence is also scored alone and the best counts, so
-the question buried in a story is found.
+and combines them into a phrasing score (their harmonic mean). An entry's score mixes its
+best phrasing score with how well the entry's questions *as a whole* explain the message
+(each message term counted by the share of the entry's questions that use it), and is
+then marked down by that same share of the message left unexplained. In a long message
+(a story), unknown words count less and ``cp`` counts more, and each sentence is also
+scored alone, so the question buried in a story is found.
 
-The scale: 100 means the message and a stored question say the same thing (after
-normalisation, typo fixes and synonyms); 0 means they share nothing. Thresholds in
-``settings:`` (``answer_threshold``, ``suggest_threshold``) are read on this scale.
-Ties are broken on purpose: the entry that comes first in the knowledge file wins.
+The scale: 100 means every word of the message is used by every question of one entry and
+the message is one of them; 0 means the message shares nothing with the entry. A stored
+question asked word for word scores well above the shipped answer threshold (usually
+60–90, less when its entry's other questions use other words). ``settings:`` thresholds
+(``answer_threshold``, ``suggest_threshold``) are read on this scale; ``python bot.py repl
+--debug`` shows the scores. Ties are broken on purpose: the entry first in the file wins.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class MatchParams:
 
     stopword_factor: float = 0.5
     """Weight of a function word relative to a content word with the same rarity."""
-    unknown_factor: float = 1.0
+    unknown_factor: float = 2.5
     """Weight of a never-seen word, relative to the rarest known word."""
     beta: float = 1.0
     """Below 1 the phrasing score leans on ``cp`` (a long message containing a stored
@@ -68,7 +71,13 @@ class MatchParams:
     pair_factor: float = 0.4
     """Weight of an adjacent word pair ("how long", "dark spots") relative to a single word
     of the same rarity; pairs let word order tell "how long" from "long lasting"."""
-    short_message_words: int = 6
+    explained_exponent: float = 1.0
+    """How strongly an entry is marked down for the part of the message it does not explain."""
+    long_message_beta: float = 1.0
+    """How strongly a long message's score leans on cp (0: no more than a short one's)."""
+    long_message_discount: float = 2.5
+    """How much less a long message's total weight counts (0: not at all less)."""
+    short_message_words: int = 7
     """Up to this many content words, every unknown word counts fully against a match; in
     longer messages (stories) unknown words are expected and count proportionally less."""
 
@@ -236,15 +245,20 @@ class Matcher:
         if not ids:
             return nothing
         content_words = sum(1 for term in query.terms if term not in STOPWORDS)
-        query_weight += unknown_weight * min(1.0, p.short_message_words / max(1, content_words))
+        # In a long story most words are not the question: count unknown words less and
+        # judge more by how completely it contains a stored question (cp) than by how
+        # much of it that question explains (cq).
+        shortness = min(1.0, p.short_message_words / max(1, content_words))
+        query_weight += unknown_weight * shortness
+        query_weight *= shortness**p.long_message_discount
 
         post = [self._postings[i] for i in ids]
         index = np.concatenate(post)
         values = np.repeat(matched_weights, [len(x) for x in post])
         matched = np.bincount(index, weights=values, minlength=self._n_phrasings)
         cp = matched / self._phrasing_weight
-        cq = matched / query_weight
-        b2 = p.beta * p.beta
+        cq = np.minimum(matched / query_weight, 1.0)
+        b2 = (p.beta * shortness**p.long_message_beta) ** 2
         phrasing_scores = (1 + b2) * cp * cq / np.maximum(b2 * cp + cq, 1e-12)
         best_phrasing = np.maximum.reduceat(phrasing_scores, self._starts)
 
@@ -254,9 +268,17 @@ class Matcher:
             [s * w for (_, s), w in zip(entry_post, matched_weights, strict=True)]
         )
         whole_entry = np.bincount(entry_index, weights=entry_values, minlength=n_entries)
-        whole_entry /= query_weight
+        whole_entry = np.minimum(whole_entry / query_weight, 1.0)
         entry_scores = p.phrasing_share * best_phrasing + (1 - p.phrasing_share) * whole_entry
-        return 100.0 * entry_scores, phrasing_scores
+        # The square root spreads the useful range (a fair match is about a quarter of the
+        # raw overlap) over the scale staff set thresholds on; it keeps the order.
+        # Marked down again by how little of the message the entry explains: "how long does
+        # laser hair removal take" shares its frame with a duration question, but nothing in
+        # that entry speaks of laser hair removal.
+        entry_scores *= whole_entry**p.explained_exponent
+        # The cube root spreads the useful range over the 0–100 scale staff set thresholds
+        # on (a fair match keeps about a tenth of the raw overlap); it keeps the order.
+        return 100.0 * np.cbrt(entry_scores), phrasing_scores
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The ``limit`` best entries for ``text``, best first, with their 0–100 scores."""

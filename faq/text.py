@@ -19,6 +19,12 @@ EMOJI_WORDS: dict[str, str] = {
     "🙏": " thanks ",
     "👍": " ok ",
     "👌": " ok ",
+    # A currency sign on its own ("£££?", "$?") asks what it costs.
+    "£": " price ",
+    "$": " price ",
+    "€": " price ",
+    "💰": " price ",
+    "💸": " price ",
 }
 
 # Chat shorthand and apostrophe-less contractions, as clients type them.
@@ -166,6 +172,7 @@ def segments(text: str) -> list[str]:
 
 
 _VOWEL = re.compile(r"[aeiouy]")
+_SHORT_SYLLABLE = re.compile(r"^[^aeiouy]*[aeiouy][^aeiouywx]$")
 
 
 @lru_cache(maxsize=65536)
@@ -176,8 +183,8 @@ def stem(word: str) -> str:
     messages), not linguistically exact: "sessions"/"session", "hurting"/"hurts"/"hurt",
     "needles"/"needling"/"needle" all meet.
     """
-    if len(word) <= 3 or not word.isalpha():
-        return word
+    if len(word) <= 3 or not word.isalpha() or word in STOPWORDS:
+        return word  # function words stay whole: "really" must not become "real"
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("sses"):
@@ -190,7 +197,9 @@ def stem(word: str) -> str:
             word = base
             if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]
+            elif _SHORT_SYLLABLE.search(word):
+                word += "e"  # "scared" -> "scare", not "scar"; "hoped" -> "hope"
             break
-    if word.endswith("e") and len(word) > 4:
+    if word.endswith("e") and len(word) > 4 and not _SHORT_SYLLABLE.search(word[:-1]):
         word = word[:-1]
     return word

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from faq import FAQ, parse_knowledge
+from faq import FAQ, Option, Reply, ReplyKind, parse_knowledge
 from faq.store import ConversationStore, StoreError, open_store_from_env
 
 USER = "123456789"
@@ -57,7 +57,9 @@ def test_feedback_and_choice_are_linked_to_their_interaction(
     store: ConversationStore, faq: FAQ
 ) -> None:
     answered = store.record_reply(USER, "is it painful", faq.reply("is it painful"))
-    vague = store.record_reply(USER, "cost hurt", faq.reply("cost hurt"))
+    choices = (Option("price", "How much is it?"), Option("pain", "Does it hurt?"))
+    unsure = Reply(ReplyKind.DID_YOU_MEAN, "Did you mean", None, 42.0, choices)
+    vague = store.record_reply(USER, "cost hurt", unsure)
     store.record_feedback(answered, helpful=False)
     store.record_feedback(answered, helpful=True)  # changed their mind: the last vote counts
     store.record_choice(vague, "price")
