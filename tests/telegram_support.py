@@ -25,7 +25,7 @@ from fake_bot_api import FakeBotAPI
 
 from adapters.telegram.app import build_application, serve
 from adapters.telegram.config import Config
-from faq import FAQ
+from faq import FAQ, ReplyKind
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge.yaml"
@@ -35,6 +35,27 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 TOKEN = "7000000001:AAH-fake_TOKEN_never_in_logs_0123456789"
 START_TIMEOUT = 30.0
+
+
+TRY_QUESTIONS = {
+    ReplyKind.DID_YOU_MEAN: (
+        "stretch", "needles", "cream", "marks", "creams", "spots", "needle", "skin",
+        "after", "how long", "face", "results", "treatment", "what", "session",
+    ),
+    ReplyKind.FALLBACK: ("xylophone quartz zebra", "qwzx vbnm plorf"),
+    ReplyKind.ANSWER: ("price", "does it hurt?", "how much does it cost", "aftercare"),
+    ReplyKind.SMALL_TALK: ("thanks", "thank you", "hello"),
+}  # fmt: skip
+"""Questions to try, so the tests need not know how the matcher is tuned today."""
+
+
+def question_of_kind(faq: FAQ, kind: ReplyKind, *, min_options: int = 0) -> str:
+    """A question the core answers with a reply of ``kind`` (and enough options)."""
+    for question in TRY_QUESTIONS[kind]:
+        reply = faq.reply(question)
+        if reply.kind is kind and len(reply.options) >= min_options:
+            return question
+    raise AssertionError(f"none of {TRY_QUESTIONS[kind]} gets a {kind.value} reply now")
 
 
 def free_port() -> int:

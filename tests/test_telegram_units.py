@@ -8,7 +8,7 @@ import logging
 import pytest
 from fake_bot_api import ApiError, parse_html, utf16_len
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram_support import KNOWLEDGE
+from telegram_support import KNOWLEDGE, question_of_kind
 
 from adapters.telegram import callbacks, keyboards
 from adapters.telegram.app import RedactToken
@@ -147,7 +147,7 @@ def _datas(markup: InlineKeyboardMarkup | None) -> list[str]:
 
 
 def test_answer_keyboard_related_then_feedback(faq):
-    reply = faq.reply("does it hurt?")
+    reply = faq.reply(question_of_kind(faq, ReplyKind.ANSWER))
     markup = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id=5)
     assert _datas(markup) == [*(f"e:{o.entry_id}" for o in reply.options), "f:5:1", "f:5:0"]
     assert _datas(keyboards.reply_keyboard(faq.knowledge, reply)) == [
@@ -158,11 +158,11 @@ def test_answer_keyboard_related_then_feedback(faq):
 
 def test_did_you_mean_and_fallback_keyboards(faq):
     knowledge = faq.knowledge
-    reply = faq.reply("stretch")
+    reply = faq.reply(question_of_kind(faq, ReplyKind.DID_YOU_MEAN))
     assert _datas(keyboards.reply_keyboard(knowledge, reply, 9)) == [
         f"c:9:{o.entry_id}" for o in reply.options
     ]
-    fallback = faq.reply("weather on mars")
+    fallback = faq.reply(question_of_kind(faq, ReplyKind.FALLBACK))
     assert _datas(keyboards.reply_keyboard(knowledge, fallback, 9)) == [
         callbacks.topic(t) for t in knowledge.topics()
     ]
