@@ -135,6 +135,7 @@ right get got really also like im its much many well actually basically tell kno
 wanted wondering wonder question quick anyone somebody someone thing things going go
 exactly just still even maybe probably though anything something everything every lot bit
 little kind sort literally honestly thank thanks hello okay yes yeah yep sure gonna let
+super quite pretty extremely totally absolutely definitely seriously
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
