@@ -212,3 +212,48 @@ def test_webhook_mode_as_deployed(tmp_path, faq):
     assert "deploy-secret_1" not in log
     assert TOKEN not in log
     assert not hooked.calls_to("getUpdates")
+
+
+NEW_ENTRY = """\
+  - id: gift_vouchers
+    topic: Booking and contact
+    questions:
+      - Do you sell gift vouchers?
+      - gift voucher
+      - can I buy a gift card for a friend
+    answer: "Yes: gift vouchers for any treatment are available at reception."
+"""
+
+
+def test_live_reload_new_entry_and_admins_told_of_a_broken_save(tmp_path):
+    knowledge = tmp_path / "knowledge.yaml"
+    original = KNOWLEDGE.read_text(encoding="utf-8")
+    knowledge.write_text(original, encoding="utf-8")
+    admin = 4242
+    with FakeBotAPI(TOKEN) as live_api:
+        process = BotProcess(
+            live_api,
+            tmp_path,
+            FAQ_KNOWLEDGE=str(knowledge),
+            FAQ_ADMIN_IDS=str(admin),
+            FAQ_RELOAD_SECONDS="0.2",
+        )
+        try:
+            live_api.wait_for(lambda c: c.method == "deleteWebhook", timeout=60)
+            knowledge.write_text(original.replace("entries:\n", "entries:\n" + NEW_ENTRY, 1))
+            answer = "Yes: gift vouchers for any treatment are available at reception."
+            for attempt in range(200):  # the new entry is answered within a few seconds
+                live_api.message(401, "Do you sell gift vouchers?")
+                if text_of(live_api.sent(401, attempt + 1)[attempt]) == answer:
+                    break
+            else:
+                raise AssertionError("the new entry was never answered")
+            knowledge.write_text("entries:\n  - id: [broken\n", encoding="utf-8")
+            alert = live_api.sent(admin, timeout=30)[0]
+            assert "NOT reloaded" in text_of(alert)
+            assert "line" in text_of(alert)
+            live_api.message(402, "Do you sell gift vouchers?")  # the last good knowledge
+            assert text_of(live_api.sent(402)[0]) == answer
+        finally:
+            status = process.terminate()
+    assert status == 0, process.log()[-2000:]

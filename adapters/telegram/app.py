@@ -224,14 +224,14 @@ async def serve(
     log.info("stopped")
 
 
-def _open_knowledge(path: Path) -> tuple[Callable[[], FAQ], Any]:
+def _open_knowledge(path: Path, interval: float) -> tuple[Callable[[], FAQ], Any]:
     """The FAQ provider and, when ``faq.live`` exists, the LiveFAQ behind it."""
     try:
         from faq.live import LiveFAQ
     except ImportError:  # live reload not available: answer from the file as loaded
         faq = FAQ.from_file(path)
         return (lambda: faq), None
-    live = LiveFAQ(path, check_interval=RELOAD_CHECK_SECONDS)
+    live = LiveFAQ(path, check_interval=interval)
     return live.current, live
 
 
@@ -265,7 +265,7 @@ def run_telegram(knowledge_path: Path) -> int:
         logging.getLogger("telegram").setLevel(logging.INFO)
         log.info("telegram's DEBUG logs stay off: they hold messages (FAQ_LOG_TEXT=1 allows)")
     try:
-        get_faq, live = _open_knowledge(knowledge_path)
+        get_faq, live = _open_knowledge(knowledge_path, config.reload_seconds)
     except KnowledgeError as error:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2
@@ -295,7 +295,7 @@ async def _main(application: Application, config: Config, live: Any) -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-    await serve(application, config, stop, live=live)
+    await serve(application, config, stop, live=live, reload_interval=config.reload_seconds)
 
 
 __all__ = ["build_application", "run_telegram", "serve"]

@@ -37,6 +37,7 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     log_text: bool = False
     record: bool = True
+    reload_seconds: float = 2.0
 
     @property
     def webhook_path(self) -> str:
@@ -99,6 +100,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "WEBHOOK_SECRET may hold only letters, digits, '_' and '-' (1 to 256 of them)."
         )
+    raw_reload = (env.get("FAQ_RELOAD_SECONDS") or "2").strip()
+    try:
+        reload_seconds = max(0.1, float(raw_reload))
+    except ValueError:
+        raise ConfigError(
+            f"FAQ_RELOAD_SECONDS should be a number of seconds such as 2, not {raw_reload!r}."
+        ) from None
     return Config(
         token=token,
         api_base_url=base_url,
@@ -109,4 +117,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         admin_ids=_admin_ids(env.get("FAQ_ADMIN_IDS") or ""),
         log_text=_flag(env, "FAQ_LOG_TEXT", False),
         record=_flag(env, "FAQ_RECORD", True),
+        reload_seconds=reload_seconds,
     )
