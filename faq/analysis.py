@@ -23,10 +23,11 @@ from rapidfuzz.distance import OSA
 from faq.text import SHORTHAND, STOPWORDS, stem, tokenize
 
 # Any single typo is corrected in a word this long; shorter words are only corrected for
-# the typos that rarely make another real word: two letters swapped ("dose" -> "does") or
-# a letter left out ("wrk" -> "work", "spts" -> "spots"). Substitutions in short words are
-# left alone, so everyday words ("sure", "cost") are never bent into a domain word.
-MIN_LENGTH_ONE_EDIT = 5
+# the typos that rarely make another real word: two letters swapped ("dose" -> "does"), a
+# letter left out ("wrk" -> "work", "spts" -> "spots") or one typed twice ("hurtt").
+# A changed letter in a short word is left alone, so everyday words ("sure", "cost",
+# "laser") are never bent into a domain word ("sore", "most", "later").
+MIN_LENGTH_ONE_EDIT = 6
 MIN_LENGTH_SHORT_FIX = 3
 MIN_LENGTH_TWO_EDITS = 8
 CONFIDENCE_PER_EDIT = 0.15
@@ -154,14 +155,18 @@ class Analyzer:
         return fixed
 
     def _short_word_fix(self, token: str) -> tuple[str, ...] | None:
-        """A swapped pair or one left-out letter in a short word ("dose", "wrk", "wen")."""
+        """A swapped pair, a left-out or a doubled letter in a short word ("dose", "wrk")."""
         matches = process.extract(
             token, self._known_list, scorer=OSA.distance, score_cutoff=1, limit=20
         )
         for word, _, _ in matches:  # most frequent first, as _known_list is ordered
             swapped = len(word) == len(token) and sorted(word) == sorted(token)
             left_out = len(word) == len(token) + 1 and word[0] == token[0]
-            if swapped or left_out:
+            doubled = len(word) == len(token) - 1 and any(
+                token[i] == token[i + 1] and token[:i] + token[i + 1 :] == word
+                for i in range(len(token) - 1)
+            )
+            if swapped or left_out or doubled:
                 return (word,)
         return None
 
