@@ -267,8 +267,8 @@ class Result:
 
 def evaluate(
     name: str, variant: Variant, predict: Predictor, val: Split, test: Split, evaluated_on: str
-) -> tuple[Result, Predictions]:
-    """Choose thresholds on ``val``, report on ``test``."""
+) -> tuple[Result, Predictions, Predictions]:
+    """Choose thresholds on ``val``, report on ``test``; also the raw predictions."""
     val_pred = predict_all(predict, val.texts)
     test_pred = predict_all(predict, test.texts)
     paper_t, balanced_t = choose_thresholds(val, val_pred)
@@ -287,7 +287,16 @@ def evaluate(
         qps,
         evaluated_on,
     )
-    return result, test_pred
+    return result, val_pred, test_pred
+
+
+def threshold_for_recall(val: Split, pred: Predictions, target: float) -> float:
+    """The lowest threshold at which at least ``target`` of validation OOS falls back."""
+    oos = np.sort(pred.score[~val.in_scope])
+    if oos.size == 0:
+        return 0.0
+    needed = max(1, int(np.ceil(target * oos.size - 1e-9)))
+    return float(np.nextafter(oos[needed - 1], np.inf))
 
 
 # -- reporting --------------------------------------------------------------------------
@@ -314,6 +323,28 @@ def print_results(results: Sequence[Result]) -> None:
             f"{pct(r.balanced.oos_recall)} "
             f"| {r.queries_per_second:,.0f} | {r.evaluated_on} |"
         )
+
+
+def print_tradeoff(
+    runs: Sequence[tuple[str, Predictions, Predictions]],
+    val: Split,
+    test: Split,
+    targets: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+) -> None:
+    """In-scope accuracy / OOS recall on test when the threshold is set on validation
+    for a given OOS recall: the whole trade-off, not just the two rules' points."""
+    print(
+        "\nTrade-off of faq.Matcher: threshold set on validation for an OOS recall, "
+        "then test in-scope accuracy / OOS recall:"
+    )
+    print("| OOS recall on validation | " + " | ".join(name for name, _, _ in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for target in targets:
+        cells = []
+        for _, val_pred, test_pred in runs:
+            op = at_threshold(test, test_pred, threshold_for_recall(val, val_pred, target))
+            cells.append(f"{pct(op.in_scope_accuracy)} / {pct(op.oos_recall)}")
+        print(f"| {pct(target)} | " + " | ".join(cells) + " |")
 
 
 def print_confusions(
@@ -453,6 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results: list[Result] = []
     confusion: tuple[Variant, Predictions, float] | None = None
+    tradeoff: list[tuple[str, Predictions, Predictions]] = []
     for name in variants:
         if name == "small":
             small_path = args.small_data or data_path.with_name("data_small.json")
@@ -464,8 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             per = PER_INTENT_SUBSET if name == "per10" else None
             variant = Variant(name, build_entries(full["train"], intents, per))
         ours = matcher_predictor(variant.entries)
-        result, test_pred = evaluate("faq.Matcher", variant, ours, val, test, on_all)
+        result, val_pred, test_pred = evaluate("faq.Matcher", variant, ours, val, test, on_all)
         results.append(result)
+        tradeoff.append((variant.name, val_pred, test_pred))
         if confusion is None:
             confusion = (variant, test_pred, result.paper.threshold)
         if args.no_baselines:
@@ -482,6 +515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(evaluate(label, variant, predictor, base_val, base_test, on_sample)[0])
 
     print_results(results)
+    if tradeoff:
+        print_tradeoff(tradeoff, val, test)
     if confusion is not None:
         variant, test_pred, threshold = confusion
         print(f"\nConfusions of faq.Matcher on the {variant.name} variant:")
