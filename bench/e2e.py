@@ -12,7 +12,9 @@ request reached the fake server.
   to the previous has arrived): the median and p95 update-to-reply time of an idle bot.
 * Throughput: ``--burst`` messages queued at once; messages/s is the burst size over the
   time from queueing the first to receiving the last reply; the median update-to-reply
-  time under that load is shown too.
+  time under that load is shown too, and the bot process's CPU time per message during
+  the burst (from /proc, Linux), whose inverse is what one core could sustain if the
+  fake server (in this process, sharing the machine) were not also busy.
 
 Both run twice: with the bot as shipped, whose ``AIORateLimiter`` deliberately holds
 sends to Telegram's ~30 messages/s, and with that limiter switched off
@@ -70,6 +72,8 @@ class Figures:
     idle: np.ndarray
     loaded: np.ndarray
     messages_per_second: float
+    cpu_per_message: float
+    """Bot-process CPU seconds per message during the burst."""
 
 
 class Run:
@@ -117,6 +121,14 @@ class Run:
             first.setdefault(call.params["chat_id"], call.at)
         return np.asarray([first[chat] - self.api.injected_at[update] for chat, update in asked])
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the bot process has used so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.bot.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         """Stop the bot (SIGTERM, then SIGKILL after 10 s) and the fake server."""
         self.bot.terminate()
@@ -142,16 +154,18 @@ def measure(
             idle = np.concatenate(
                 [run.replies([run.ask(next(cycle))], timeout=30) for _ in range(sequential)]
             )
+            cpu_before = run.cpu_seconds()
             asked = [run.ask(next(cycle)) for _ in range(burst)]
             start = run.api.injected_at[asked[0][1]]
             loaded = run.replies(asked, timeout=60 + burst / 10)
             end = max(run.api.injected_at[u] + d for (_, u), d in zip(asked, loaded, strict=True))
+            cpu = (run.cpu_seconds() - cpu_before) / burst
         except AssertionError as error:
             log = (Path(tmp) / "bot.log").read_text()[-3000:]
             raise SystemExit(f"{mode}: the bot did not answer: {error}\nbot log:\n{log}") from None
         finally:
             run.close()
-    return Figures(mode, idle, loaded, burst / (end - start))
+    return Figures(mode, idle, loaded, burst / (end - start), cpu)
 
 
 def available() -> str | None:
@@ -194,9 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         "| bot | messages/s (burst) | × Telegram's 30/s | idle update→reply median ms "
-        "| idle p95 ms | under burst: median ms |"
+        "| idle p95 ms | under burst: median ms | bot CPU ms/message | = messages/s per core |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for mode in modes:
         f = measure(mode, args.knowledge, questions, args.sequential, args.burst)
         label = "as shipped (AIORateLimiter)" if mode == "as shipped" else "rate limiter off"
@@ -204,7 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {label} | {f.messages_per_second:,.0f} "
             f"| {f.messages_per_second / TELEGRAM_CEILING:.1f} "
             f"| {1000 * np.median(f.idle):.1f} | {1000 * np.percentile(f.idle, 95):.1f} "
-            f"| {1000 * np.median(f.loaded):.0f} |",
+            f"| {1000 * np.median(f.loaded):.0f} | {1000 * f.cpu_per_message:.2f} "
+            f"| {1 / f.cpu_per_message if f.cpu_per_message > 0 else float('nan'):,.0f} |",
             flush=True,
         )
     return 0
