@@ -176,9 +176,10 @@ class Matcher:
         self._starts = np.asarray(starts, dtype=np.int64)
         self._n_phrasings = len(phrasing_terms)
 
+        phrasings_per_entry = np.bincount(self._phrasing_entry, minlength=len(self.entries))
         entry_postings: list[list[tuple[int, float]]] = [[] for _ in self._term_id]
         for index, counts in enumerate(entry_term_counts):
-            total = max(1, int(np.sum(self._phrasing_entry == index)))
+            total = max(1, int(phrasings_per_entry[index]))
             for term, count in counts.items():
                 share = (count / total) ** p.entry_exponent
                 entry_postings[self._term_id[term]].append((index, share))
