@@ -29,6 +29,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/accuracy.py
 	$(PY) bench/speed.py
+	$(PY) bench/clinc150.py
+	$(PY) bench/e2e.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -83,11 +83,7 @@ class Run:
         sys.path.insert(0, str(TESTS))
         from fake_bot_api import FakeBotAPI
 
-        self.api = FakeBotAPI(TOKEN).start()
-        # http.server answers in two writes (headers, then body); with Nagle's algorithm
-        # and the client's delayed ACK that stalls every call by ~40 ms on loopback, a cost
-        # of the fake, not of the bot or of Telegram. Set before the bot connects.
-        self.api._server.RequestHandlerClass.disable_nagle_algorithm = True
+        self.api = FakeBotAPI(TOKEN).start()  # its handler disables Nagle's algorithm
         env = dict(
             os.environ,
             TELEGRAM_BOT_TOKEN=TOKEN,
