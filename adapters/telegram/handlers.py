@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from adapters.telegram import callbacks, keyboards, texts
 from adapters.telegram.render import escape
 from adapters.telegram.sending import edit_or_send, send_html, send_plain
-from faq import FAQ, Reply
+from faq import FAQ, Knowledge, Reply
 
 log = logging.getLogger(__name__)
 
@@ -120,64 +120,52 @@ def _reply_to(message: Message) -> int | None:
 # -- commands -------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the client with the clinic's welcome and the topics as buttons."""
+async def _answer_command(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    send: Callable[..., Awaitable[Any]],
+    text_for: Callable[[Knowledge], str],
+    keyboard_for: Callable[[Knowledge], Any] | None = None,
+) -> None:
+    """Send a command's text (and buttons) built from the current knowledge; log it."""
     started = time.perf_counter()
     message = update.effective_message
     if message is None:
         return
     knowledge = get_faq(context).knowledge
-    await send_plain(
-        context.bot,
-        message.chat_id,
-        texts.start(knowledge),
-        keyboards.topics_keyboard(knowledge),
-        _reply_to(message),
+    keyboard = keyboard_for(knowledge) if keyboard_for else None
+    await send(context.bot, message.chat_id, text_for(knowledge), keyboard, _reply_to(message))
+    _log_command(name, started)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the client with the clinic's welcome and the topics as buttons."""
+    await _answer_command(
+        update, context, "start", send_plain, texts.start, keyboards.topics_keyboard
     )
-    _log_command("start", started)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how to use the bot when the command /help is issued."""
-    started = time.perf_counter()
-    message = update.effective_message
-    if message is None:
-        return
-    knowledge = get_faq(context).knowledge
-    await send_html(
-        context.bot, message.chat_id, texts.help_text(knowledge), None, _reply_to(message)
-    )
-    _log_command("help", started)
+    await _answer_command(update, context, "help", send_html, texts.help_text)
 
 
 async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the topics as buttons when the command /topics is issued."""
-    started = time.perf_counter()
-    message = update.effective_message
-    if message is None:
-        return
-    knowledge = get_faq(context).knowledge
-    await send_html(
-        context.bot,
-        message.chat_id,
-        texts.CHOOSE_TOPIC,
-        keyboards.topics_keyboard(knowledge),
-        _reply_to(message),
+    await _answer_command(
+        update,
+        context,
+        "topics",
+        send_html,
+        lambda _knowledge: texts.CHOOSE_TOPIC,
+        keyboards.topics_keyboard,
     )
-    _log_command("topics", started)
 
 
 async def contact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the clinic's contact details when the command /contact is issued."""
-    started = time.perf_counter()
-    message = update.effective_message
-    if message is None:
-        return
-    knowledge = get_faq(context).knowledge
-    await send_plain(
-        context.bot, message.chat_id, texts.contact(knowledge), None, _reply_to(message)
-    )
-    _log_command("contact", started)
+    await _answer_command(update, context, "contact", send_plain, texts.contact)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
