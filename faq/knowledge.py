@@ -63,8 +63,8 @@ class Clinic:
 class Settings:
     """Thresholds on the matcher's 0–100 score that decide how the bot replies."""
 
-    answer_threshold: float = 44.0
-    suggest_threshold: float = 40.0
+    answer_threshold: float = 45.0
+    suggest_threshold: float = 41.0
     ambiguity_margin: float = 2.0
     max_suggestions: int = 3
 

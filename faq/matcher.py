@@ -39,7 +39,7 @@ import numpy as np
 
 from faq.analysis import Analyzer, QueryTerms
 from faq.knowledge import Entry
-from faq.text import STOPWORDS, segments
+from faq.text import EVERYDAY_WORDS, STOPWORDS, segments, stem
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,9 @@ class MatchParams:
 
 
 PAIR_JOINER = " "
+# Short stems are kept only when they are the word itself: "early" must not make "ear" an
+# everyday word.
+EVERYDAY_STEMS = frozenset(s for word in EVERYDAY_WORDS if len(s := stem(word)) >= 4 or s == word)
 
 
 def with_pairs(terms: Sequence[str]) -> list[str]:
@@ -236,7 +239,9 @@ class Matcher:
                 if PAIR_JOINER in term:
                     continue  # an unseen pair says nothing its words did not already say
                 unknown_weight += (
-                    self._unknown_stop_weight if term in STOPWORDS else self._unknown_weight
+                    self._unknown_stop_weight
+                    if term in STOPWORDS or term in EVERYDAY_STEMS
+                    else self._unknown_weight
                 )
                 continue
             weight = float(self._weights[term_id])

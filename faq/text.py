@@ -139,6 +139,52 @@ super quite pretty extremely totally absolutely definitely seriously
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
+# Everyday words that say nothing about a subject: discourse words, common verbs,
+# adjectives and adverbs, time words and number words. A word the knowledge never uses
+# usually counts against a match ("does botox hurt"), but not one of these: "kindly
+# advise how many sessions are necessary" is still a question about sessions.
+_EVERYDAY_TEXT = """
+able about above absolutely according across actually add added after afterwards again
+ago ahead almost alone along already alright also although always amazing amount another
+answer anybody anyhow anymore anyone anything anyway anyways anywhere appreciate
+approximately around arrange ask asked asking assume available aware away awful awesome
+back bad badly based basic basically become becomes before began begin beginning behind
+believe best better big bit bother bothered brief bring busy buy call came cannot care
+careful case certain certainly chance change changed check clear clearly come comes
+coming common completely concerned concerning consider considering could couple course
+currently curious day days dear decide decided definitely despite did different
+difficult do does doing done double during each early easy either else end enough
+entire especially even evening eventually ever every everybody everyone everything
+exact exactly example except excited expect fairly far fast feel feeling felt few
+fine finally find first follow following for forward found four free friend friends
+from full fully future general generally get gets getting give given glad go goes
+going gone good got great guess guys half happen happened happens happy hard hate
+have heard hello help helpful helps here hey hi high hold honest honestly hope
+hopefully how however hundred idea important inform information initial instead
+interested interesting just keen keep kind kinda kindly knew know known last late
+later least leave left less let like likely little long look looked looking lot lots
+love made main make makes making many matter maybe mean means meant mention might
+mind minimum maximum mine minute moment more morning most mostly much must myself
+near nearly necessary need needed needs never new next nice night nine nobody none
+normal normally nothing now number obviously of off often oh ok okay old once one
+ones only open or order other others otherwise out over overall own part particular
+particularly people perfect perhaps personally place plan planning please pleased
+plenty point possible possibly pretty probably proceed properly quick quickly quite
+rather ready real really reason recently regarding regards related remember require
+required right said same say saying says second see seem seems seen self sent seriously
+seven several shall short should show simple simply since six small so some somebody
+someone something sometime sometimes somewhere soon sorry sort start started starting
+still stop stuff such suggest suppose sure take taken taking talk tell ten than thank
+thanks that the then there these thing things think thinking third this those though
+thought three through time times tiny today together told tomorrow tonight too took
+totally tried true truly try trying twice two type under understand unless unsure
+until up upon us use used useful usual usually very want wanted wanting was way ways
+week well went were what whatever when whenever where whether which while who whole
+why will willing wish with within without wonder wondering worried worry would wow
+yeah year years yes yesterday yet you young your
+"""
+EVERYDAY_WORDS: frozenset[str] = frozenset(_EVERYDAY_TEXT.split())
+
 _NON_WORD = re.compile(r"[^a-z0-9']+")
 _SEGMENT_BREAK = re.compile(r"(?:[.!?;\n]+|\s+-\s+)")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})

@@ -278,5 +278,5 @@ def test_own_question_below_threshold_is_a_warning(knowledge_text: str) -> None:
     assert finding.problem.line == 21
     assert finding.problem.message == (
         'the question "prices please" of entry \'price\' only gets "did you mean": it scores '
-        "41.0, below answer_threshold (44) (scores: price 41)."
+        "41.0, below answer_threshold (45) (scores: price 41)."
     )
