@@ -6,7 +6,8 @@ Every term has a weight: rare, telling words ("melasma", "numbing", "weeks") wei
 than words many entries share ("microneedling"), and function words ("what", "is",
 "it") weigh little. Adjacent word pairs ("how long", "dark spots") are terms too, so word
 order counts a little. A word the knowledge has never seen weighs more than the rarest
-known word: in "does botox hurt", "botox" is exactly what the bot cannot speak about.
+known word: in "does botox hurt", "botox" is exactly what the bot cannot speak about
+(unless it is an everyday word, ``faq.text.EVERYDAY_WORDS``, which weighs little).
 
 For each stored question (a *phrasing*) the matcher measures, by weight:
 
