@@ -182,6 +182,10 @@ until up upon us use used useful usual usually very want wanted wanting was way 
 week well went were what whatever when whenever where whether which while who whole
 why will willing wish with within without wonder wondering worried worry would wow
 yeah year years yes yesterday yet you young your
+mom mum mother dad father sister brother husband wife partner boyfriend girlfriend kid
+kids child children son daughter family baby grandma grandmother granddaughter life
+holiday holidays vacation wedding birthday party summer winter spring autumn month
+months weekend monday tuesday wednesday thursday friday saturday sunday
 """
 EVERYDAY_WORDS: frozenset[str] = frozenset(_EVERYDAY_TEXT.split())
 
