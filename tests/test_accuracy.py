@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "tests" / "eval" / "questions.yaml"
 
 # Ratchets: the figures of the committed matcher and knowledge.yaml, rounded DOWN to the
-# whole percent (measured: 93.0% in-scope, 91.5% fallback, 94.4% kept from facts). Raise
+# whole percent (measured: 92.96% in-scope, 91.5% fallback, 94.4% kept from facts). Raise
 # them as the matcher and knowledge.yaml improve; never lower one to make a change pass
 # (a lower figure means the change made the bot worse for clients), unless the change
 # trades it for a clearly larger gain elsewhere and says so in its commit message.
-MIN_IN_SCOPE_ACCURACY = 0.93
+MIN_IN_SCOPE_ACCURACY = 0.92
 """In-scope questions answered directly with the expected entry."""
 MIN_FALLBACK_RATE = 0.91
 """Out-of-scope questions that got the fallback."""
