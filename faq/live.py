@@ -93,6 +93,11 @@ class LiveFAQ:
 
     __call__ = current
 
+    def loaded(self) -> FAQ:
+        """The FAQ loaded last, without looking at the file: for callers that must not
+        wait on a load (an event loop) while a background task calls ``current()``."""
+        return self._faq
+
     def reload(self) -> tuple[bool, str]:
         """Load the file now, changed or not; returns (ok, a message for staff)."""
         with self._lock:

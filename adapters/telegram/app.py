@@ -19,7 +19,6 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -40,6 +39,8 @@ from adapters.telegram.config import Config, ConfigError, load_config
 from adapters.telegram.render import split_message
 from adapters.telegram.webhook import WebhookServer
 from faq import FAQ, KnowledgeError
+from faq.live import LiveFAQ
+from faq.store import ConversationStore, open_store_from_env
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def build_application(
     config: Config,
     get_faq: Callable[[], FAQ],
     *,
-    store: Any = None,
-    live: Any = None,
+    store: ConversationStore | None = None,
+    live: LiveFAQ | None = None,
 ) -> Application:
     """The Application with every handler registered and its services in ``bot_data``."""
     application = (
@@ -140,7 +141,7 @@ async def notify_admins(application: Application, text: str) -> None:
             log.warning("could not tell an admin about the knowledge file (%s)", error)
 
 
-async def watch_reloads(application: Application, live: Any, interval: float) -> None:
+async def watch_reloads(application: Application, live: LiveFAQ, interval: float) -> None:
     """Check the knowledge file every ``interval`` seconds; tell admins when a save fails
     to load, and again when it loads after that."""
     while True:
@@ -174,7 +175,7 @@ async def serve(
     config: Config,
     stop: asyncio.Event,
     *,
-    live: Any = None,
+    live: LiveFAQ | None = None,
     reload_interval: float = RELOAD_CHECK_SECONDS,
 ) -> None:
     """Run ``application`` (polling, or webhook when configured) until ``stop`` is set."""
@@ -224,26 +225,9 @@ async def serve(
     log.info("stopped")
 
 
-def _open_knowledge(path: Path, interval: float) -> tuple[Callable[[], FAQ], Any]:
-    """The FAQ provider and, when ``faq.live`` exists, the LiveFAQ behind it."""
-    try:
-        from faq.live import LiveFAQ
-    except ImportError:  # live reload not available: answer from the file as loaded
-        faq = FAQ.from_file(path)
-        return (lambda: faq), None
-    live = LiveFAQ(path, check_interval=interval)
-    return live.current, live
-
-
-def _open_store(config: Config) -> Any:
-    """The ConversationStore from FAQ_DATA_DIR etc., or None when off or unavailable."""
-    if not config.record:
-        return None
-    try:
-        from faq.store import open_store_from_env
-    except ImportError:
-        return None
-    return open_store_from_env()
+def _open_store(config: Config) -> ConversationStore | None:
+    """The ConversationStore from FAQ_DATA_DIR etc., or None when recording is off."""
+    return open_store_from_env() if config.record else None
 
 
 def run_telegram(knowledge_path: Path) -> int:
@@ -265,7 +249,7 @@ def run_telegram(knowledge_path: Path) -> int:
         logging.getLogger("telegram").setLevel(logging.INFO)
         log.info("telegram's DEBUG logs stay off: they hold messages (FAQ_LOG_TEXT=1 allows)")
     try:
-        get_faq, live = _open_knowledge(knowledge_path, config.reload_seconds)
+        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds)
     except KnowledgeError as error:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2
@@ -274,7 +258,9 @@ def run_telegram(knowledge_path: Path) -> int:
     except Exception as error:  # StoreError: a bad setting, with the fix in the message
         log.error("%s", error)
         return 2
-    application = build_application(config, get_faq, store=store, live=live)
+    # Handlers take the loaded FAQ as it is; watch_reloads checks the file in a worker
+    # thread, so a YAML load never holds up the event loop (and every other chat).
+    application = build_application(config, live.loaded, store=store, live=live)
     try:
         asyncio.run(_main(application, config, live))
     except InvalidToken:
@@ -289,7 +275,7 @@ def run_telegram(knowledge_path: Path) -> int:
     return 0
 
 
-async def _main(application: Application, config: Config, live: Any) -> None:
+async def _main(application: Application, config: Config, live: LiveFAQ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     if threading.current_thread() is threading.main_thread():
