@@ -18,10 +18,14 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from faq import FAQ, KnowledgeError
-from faq.live import LiveFAQ
+from faq.live import DEFAULT_CHECK_SECONDS, LiveFAQ, check_interval_from_env
+
+T = TypeVar("T")
 
 DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent / "knowledge.yaml"
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
@@ -34,10 +38,10 @@ def knowledge_path(args: argparse.Namespace) -> Path:
     return Path(args.knowledge or os.environ.get("FAQ_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
 
 
-def load_live_or_exit(path: Path) -> LiveFAQ:
-    """Load the knowledge for live reload, or print the problems and exit with status 2."""
+def exit_on_knowledge_error(path: Path, load: Callable[[Path], T]) -> T:
+    """``load(path)``, or print the staff-readable problems and exit with status 2."""
     try:
-        return LiveFAQ(path, check_interval=reload_interval())
+        return load(path)
     except KnowledgeError as error:
         print(error, file=sys.stderr)
         print(f"\nThe bot cannot start until {path} is fixed.", file=sys.stderr)
@@ -47,26 +51,18 @@ def load_live_or_exit(path: Path) -> LiveFAQ:
 def reload_interval() -> float:
     """Seconds between checks of the knowledge file (FAQ_RELOAD_SECONDS, default 2)."""
     try:
-        return max(0.1, float(os.environ.get("FAQ_RELOAD_SECONDS") or 2.0))
+        return check_interval_from_env()
     except ValueError:
-        return 2.0
-
-
-def load_faq_or_exit(path: Path) -> FAQ:
-    """Load the knowledge, or print the staff-readable problems and exit with status 2."""
-    try:
-        return FAQ.from_file(path)
-    except KnowledgeError as error:
-        print(error, file=sys.stderr)
-        print(f"\nThe bot cannot start until {path} is fixed.", file=sys.stderr)
-        raise SystemExit(2) from None
+        return DEFAULT_CHECK_SECONDS
 
 
 def command_repl(args: argparse.Namespace) -> int:
     """Chat with the bot in the terminal; a saved knowledge file is picked up live."""
     from adapters.terminal import Repl
 
-    live = load_live_or_exit(knowledge_path(args))
+    live = exit_on_knowledge_error(
+        knowledge_path(args), lambda path: LiveFAQ(path, check_interval=reload_interval())
+    )
     Repl(live, debug=args.debug).run()
     return 0
 
@@ -75,7 +71,7 @@ def command_ask(args: argparse.Namespace) -> int:
     """Answer questions given as arguments, or one per line on standard input."""
     from adapters.terminal import ask
 
-    faq = load_faq_or_exit(knowledge_path(args))
+    faq = exit_on_knowledge_error(knowledge_path(args), FAQ.from_file)
     questions = args.question or sys.stdin  # each argument is one question
     ask(faq, questions, as_json=args.json)
     return 0

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from faq.live import DEFAULT_CHECK_SECONDS, check_interval_from_env
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_PORT = 8080
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -37,7 +39,7 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     log_text: bool = False
     record: bool = True
-    reload_seconds: float = 2.0
+    reload_seconds: float = DEFAULT_CHECK_SECONDS
 
     @property
     def webhook_path(self) -> str:
@@ -100,13 +102,10 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "WEBHOOK_SECRET may hold only letters, digits, '_' and '-' (1 to 256 of them)."
         )
-    raw_reload = (env.get("FAQ_RELOAD_SECONDS") or "2").strip()
     try:
-        reload_seconds = max(0.1, float(raw_reload))
-    except ValueError:
-        raise ConfigError(
-            f"FAQ_RELOAD_SECONDS should be a number of seconds such as 2, not {raw_reload!r}."
-        ) from None
+        reload_seconds = check_interval_from_env(env)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     return Config(
         token=token,
         api_base_url=base_url,
