@@ -178,6 +178,7 @@ class Matcher:
         self._phrasing_text = phrasing_text
         self._phrasing_entry = np.asarray(phrasing_entry, dtype=np.int32)
         self._starts = np.asarray(starts, dtype=np.int64)
+        self._ends = np.append(self._starts[1:], len(phrasing_terms))
         self._n_phrasings = len(phrasing_terms)
 
         phrasings_per_entry = np.bincount(self._phrasing_entry, minlength=len(self.entries))
@@ -292,12 +293,11 @@ class Matcher:
         entry_scores, phrasing_scores = self._score_message(text)
         # A stable sort on the negated score keeps file order among equal scores.
         order = np.argsort(-entry_scores, kind="stable")[:limit]
-        ends = np.append(self._starts[1:], self._n_phrasings)
         candidates = []
         for i in order:
             if entry_scores[i] <= 0:
                 break
-            start, end = int(self._starts[i]), int(ends[i])
+            start, end = int(self._starts[i]), int(self._ends[i])
             best = start + int(np.argmax(phrasing_scores[start:end]))
             candidates.append(
                 Candidate(
