@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from faq.text import SHORTHAND, STOPWORDS, stem, tokenize
+from faq.text import EVERYDAY_WORDS, SHORTHAND, STOPWORDS, english_words, stem, tokenize
 
 # Any single typo is corrected in a word this long; shorter words are only corrected for
 # the typos that rarely make another real word: two letters swapped ("dose" -> "does"), a
@@ -143,7 +143,13 @@ class Analyzer:
 
     def _correct(self, token: str) -> tuple[str, ...] | None:
         """The known word(s) a typed word stands for, or None to keep it as typed."""
-        if token in self._known or not token.isalpha() or len(token) < MIN_LENGTH_SHORT_FIX:
+        if (
+            token in self._known
+            or not token.isalpha()
+            or len(token) < MIN_LENGTH_SHORT_FIX
+            or token in english_words()  # a real word is not a typo: "daughter", "car"
+            or (token.endswith("s") and token[:-1] in self._known)  # "appts": a plural
+        ):
             return None
         if token in self._correction_cache:
             return self._correction_cache[token]
@@ -173,7 +179,12 @@ class Analyzer:
     def _split_compound(self, token: str) -> tuple[str, ...] | None:
         for cut in range(3, len(token) - 2):
             left, right = token[:cut], token[cut:]
-            if left in self._word_counts and right in self._word_counts:
+            if (
+                left in self._word_counts
+                and right in self._word_counts
+                and not {left, right} & STOPWORDS
+                and not {left, right} & EVERYDAY_WORDS
+            ):
                 return (left, right)
         return None
 

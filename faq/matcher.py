@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -84,6 +85,9 @@ class MatchParams:
 
 
 PAIR_JOINER = " "
+# A number never names a subject ("I am 58", "my 30th", "in my 40s"): it weighs like a
+# function word, known or not.
+_NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|s)?$")
 # Short stems are kept only when they are the word itself: "early" must not make "ear" an
 # everyday word.
 EVERYDAY_STEMS = frozenset(s for word in EVERYDAY_WORDS if len(s := stem(word)) >= 4 or s == word)
@@ -242,7 +246,7 @@ class Matcher:
                     continue  # an unseen pair says nothing its words did not already say
                 unknown_weight += (
                     self._unknown_stop_weight
-                    if term in STOPWORDS or term in EVERYDAY_STEMS
+                    if term in STOPWORDS or term in EVERYDAY_STEMS or _NUMBER.match(term)
                     else self._unknown_weight
                 )
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 # Emoji that carry meaning in a chat; every other emoji is dropped like punctuation.
 EMOJI_WORDS: dict[str, str] = {
@@ -192,6 +193,15 @@ EVERYDAY_WORDS: frozenset[str] = frozenset(_EVERYDAY_TEXT.split())
 _NON_WORD = re.compile(r"[^a-z0-9']+")
 _SEGMENT_BREAK = re.compile(r"(?:[.!?;\n]+|\s+-\s+)")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words (``faq/data/english_words.txt``): real words are not typos."""
+    text = resources.files("faq").joinpath("data/english_words.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line for line in (raw.strip() for raw in text.splitlines()) if line and line[0] != "#"
+    )
 
 
 def fold(text: str) -> str:
