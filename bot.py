@@ -35,7 +35,8 @@ log = logging.getLogger("bot")
 
 def knowledge_path(args: argparse.Namespace) -> Path:
     """The knowledge file chosen by --knowledge, FAQ_KNOWLEDGE or the default."""
-    return Path(args.knowledge or os.environ.get("FAQ_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
+    chosen = getattr(args, "knowledge", None)  # absent when --knowledge was not given
+    return Path(chosen or os.environ.get("FAQ_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
 
 
 def exit_on_knowledge_error(path: Path, load: Callable[[Path], T]) -> T:
@@ -112,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--knowledge",
         metavar="PATH",
+        # SUPPRESS: a command's own (absent) --knowledge must not undo one given before it.
+        default=argparse.SUPPRESS,
         help="knowledge file (default: $FAQ_KNOWLEDGE, else knowledge.yaml beside bot.py)",
     )
     parser = argparse.ArgumentParser(

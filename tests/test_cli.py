@@ -177,6 +177,18 @@ def test_faq_knowledge_environment_variable(knowledge_path: Path) -> None:
     assert json.loads(result.stdout)["answer"] == "Hello from the test clinic!"
 
 
+@pytest.mark.parametrize("before_command", [True, False])
+def test_knowledge_option_before_or_after_the_command(
+    knowledge_path: Path, before_command: bool
+) -> None:
+    option = ["--knowledge", str(knowledge_path)]
+    command = ["ask", "--json", "hello"]
+    args = [*option, *command] if before_command else [*command, *option]
+    result = run_bot(*args)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answer"] == "Hello from the test clinic!"
+
+
 def test_broken_knowledge_exits_2_naming_file_and_line(broken_path: Path) -> None:
     result = run_bot("ask", "--knowledge", str(broken_path), "does it hurt")
     assert result.returncode == 2
