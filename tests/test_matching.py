@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from faq import FAQ, KnowledgeError, Matcher, load_knowledge, parse_knowledge
+from faq.analysis import Analyzer
 from faq.replies import ReplyKind
 from faq.text import STOPWORDS, tokenize
 
@@ -124,6 +125,29 @@ def test_short_everyday_words_are_not_bent_into_domain_words(faq: FAQ, text: str
     assert faq.matcher.analyzer.known("sore"), "'sore' is a pain synonym in this knowledge"
     assert faq.matcher.analyse(text).corrections == ()
     assert "pain" not in faq.matcher.analyse(text).terms
+
+
+@pytest.mark.parametrize(
+    ("real_word", "typo", "known"),
+    [
+        ("daughter", "laughtr", "laughter"),
+        ("car", "cre", "care"),
+        ("pointless", "painles", "painless"),
+        ("fiance", "finace", "finance"),
+    ],
+)
+def test_real_english_words_are_not_bent_into_knowledge_words(
+    real_word: str, typo: str, known: str
+) -> None:
+    analyzer = Analyzer({}, [f"is {known} included"])
+    assert analyzer.query_terms(typo).corrections == ((typo, known),)  # a typo is fixed...
+    assert analyzer.query_terms(real_word).corrections == ()  # ...a real word is not
+
+
+def test_a_word_is_not_split_into_everyday_words() -> None:
+    analyzer = Analyzer({}, ["red skin", "one session", "stretch marks"])
+    assert analyzer.query_terms("stretchmarks").corrections == (("stretchmarks", "stretch marks"),)
+    assert analyzer.query_terms("redone").corrections == ()  # not "red one"
 
 
 @pytest.mark.parametrize(
@@ -255,6 +279,14 @@ def test_unknown_words_lower_the_score(faq: FAQ) -> None:
     two_unknown = score(faq, "how many sessions kneecap elbow", "sessions")
     assert plain > one_unknown > two_unknown > 0
     assert score(faq, "does botox hurt", "pain") < score(faq, "does it hurt", "pain") - 15
+
+
+def test_a_number_is_not_an_unknown_subject(faq: FAQ) -> None:
+    plain = score(faq, "how many sessions", "sessions")
+    assert score(faq, "how many sessions 58", "sessions") > score(
+        faq, "how many sessions kneecap", "sessions"
+    )
+    assert score(faq, "how many sessions in my 40s", "sessions") > plain - 15
 
 
 def test_gibberish_scores_nothing(faq: FAQ) -> None:
