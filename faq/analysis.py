@@ -48,11 +48,25 @@ class QueryTerms:
     """Words that matched nothing the knowledge knows."""
 
 
+NOT_COVERED = "#not-covered"
+"""The term a subject from the knowledge's ``not_covered`` list becomes ("botox")."""
+
+
 class Analyzer:
     """Turns text into matcher terms, using the knowledge's words and synonyms."""
 
-    def __init__(self, synonyms: Mapping[str, Sequence[str]], phrasings: Iterable[str]) -> None:
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str]],
+        phrasings: Iterable[str],
+        not_covered: Iterable[str] = (),
+    ) -> None:
+        not_covered = tuple(not_covered)
         self._synonyms = self._build_synonyms(synonyms)
+        for phrase in not_covered:
+            key = tuple(stem(w) for w in tokenize(phrase))
+            if key:
+                self._synonyms[key] = (NOT_COVERED,)
         self._longest_synonym = max((len(k) for k in self._synonyms), default=1)
         counts: Counter[str] = Counter()
         for phrasing in phrasings:
@@ -60,6 +74,8 @@ class Analyzer:
         for canonical, variants in synonyms.items():
             for phrase in (canonical, *variants):
                 counts.update(tokenize(phrase))
+        for phrase in not_covered:  # "botx" is fixed to "botox", not to a knowledge word
+            counts.update(tokenize(phrase))
         self._word_counts = counts
         self._known = set(counts) | STOPWORDS | set(SHORTHAND.values())
         # Typo fixes aim at content words only (a function word gains nothing from a fix, and

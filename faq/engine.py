@@ -22,7 +22,9 @@ class FAQ:
 
     def __init__(self, knowledge: Knowledge, params: MatchParams | None = None) -> None:
         self.knowledge = knowledge
-        self.matcher = Matcher(knowledge.entries, knowledge.synonyms, params)
+        self.matcher = Matcher(
+            knowledge.entries, knowledge.synonyms, params, not_covered=knowledge.not_covered
+        )
 
     @classmethod
     def from_file(cls, path: str | Path) -> FAQ:

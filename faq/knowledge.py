@@ -94,6 +94,8 @@ class Knowledge:
     settings: Settings = field(default_factory=Settings)
     messages: Mapping[str, str] = field(default_factory=dict)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    not_covered: tuple[str, ...] = ()
+    """Words and phrases for subjects the bot does not answer about ("botox")."""
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -112,7 +114,15 @@ class Knowledge:
         return [e for e in self.entries if e.topic == topic]
 
 
-TOP_LEVEL_KEYS = ("clinic", "settings", "messages", "synonyms", "entries", "small_talk")
+TOP_LEVEL_KEYS = (
+    "clinic",
+    "settings",
+    "messages",
+    "synonyms",
+    "not_covered",
+    "entries",
+    "small_talk",
+)
 ENTRY_KEYS = ("id", "topic", "questions", "answer", "related")
 SMALL_TALK_KEYS = ("id", "questions", "answer", "related")
 CLINIC_KEYS = tuple(f.name for f in fields(Clinic))
@@ -236,6 +246,7 @@ class _Builder:
         clinic = self.clinic(data.get("clinic"), key_line(data, "clinic"))
         settings = self.settings(data.get("settings"), key_line(data, "settings"))
         synonyms = self.synonyms(data.get("synonyms"), key_line(data, "synonyms"))
+        not_covered = self.not_covered(data.get("not_covered"), key_line(data, "not_covered"))
         entries = self.entries(data, "entries", small_talk=False)
         entries += self.entries(data, "small_talk", small_talk=True)
         self.all_ids = _ids_written(data)
@@ -257,6 +268,7 @@ class _Builder:
             settings=settings,
             messages=messages,
             synonyms=synonyms,
+            not_covered=not_covered,
         )
 
     # -- blocks -------------------------------------------------------------------------
@@ -367,6 +379,21 @@ class _Builder:
                 cleaned.append(variant)
             result[canonical] = tuple(cleaned)
         return result
+
+    def not_covered(self, value: Any, line: int | None) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            self.problem(
+                line,
+                "'not_covered:' should be a list of words.",
+                "write it as: not_covered: [botox, lip filler, laser hair removal]",
+            )
+            return ()
+        words = (str(v).strip().lower() for v in value)
+        return tuple(dict.fromkeys(w for w in words if w))
 
     def entries(self, data: dict, block_name: str, *, small_talk: bool) -> list[Entry]:
         block = data.get(block_name)

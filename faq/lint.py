@@ -27,6 +27,7 @@ import numpy as np
 import yaml
 from rapidfuzz import fuzz, process, utils
 
+from faq.analysis import NOT_COVERED
 from faq.engine import FAQ
 from faq.errors import KnowledgeError, Problem
 from faq.evaluation import Evaluation, LabelledQuestion, evaluate, load_questions
@@ -120,6 +121,7 @@ def check_knowledge(path: str | Path) -> CheckResult:
         *check_routing(faq),
         *check_near_identical(faq),
         *check_entries(faq),
+        *check_not_covered(faq),
         *check_clinic(path),
     ]
     result.findings.sort(key=lambda f: (f.problem.line or 0, f.severity != Severity.ERROR))
@@ -268,6 +270,24 @@ def check_entries(faq: FAQ) -> Iterable[Finding]:
                     "remove its own id from 'related'.",
                 ),
             )
+
+
+def check_not_covered(faq: FAQ) -> Iterable[Finding]:
+    """A stored question that names a subject listed under ``not_covered``."""
+    analyzer = faq.matcher.analyzer
+    for entry in faq.knowledge.entries:
+        for question, line in zip(entry.questions, _lines(entry), strict=False):
+            if NOT_COVERED in analyzer.phrasing_terms(question):
+                yield Finding(
+                    Severity.WARNING,
+                    Problem(
+                        faq.knowledge.path,
+                        line or entry.line,
+                        f"the question {_quote(question)} of entry '{entry.id}' names a "
+                        "subject listed under 'not_covered:', so it counts against the entry.",
+                        "reword the question, or take the word out of 'not_covered:'.",
+                    ),
+                )
 
 
 def check_clinic(path: Path) -> Iterable[Finding]:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faq.analysis import Analyzer, QueryTerms
+from faq.analysis import NOT_COVERED, Analyzer, QueryTerms
 from faq.knowledge import Entry
 from faq.text import EVERYDAY_WORDS, STOPWORDS, segments, stem
 
@@ -79,6 +79,9 @@ class MatchParams:
     """How strongly a long message's score leans on cp (0: no more than a short one's)."""
     long_message_discount: float = 2.5
     """How much less a long message's total weight counts (0: not at all less)."""
+    not_covered_factor: float = 4.0
+    """Weight of a subject the knowledge lists as ``not_covered`` ("botox"), relative to a
+    never-seen word; it counts fully in long messages too."""
     short_message_words: int = 7
     """Up to this many content words, every unknown word counts fully against a match; in
     longer messages (stories) unknown words are expected and count proportionally less."""
@@ -116,10 +119,13 @@ class Matcher:
         entries: Sequence[Entry],
         synonyms: Mapping[str, Sequence[str]] | None = None,
         params: MatchParams | None = None,
+        not_covered: Sequence[str] = (),
     ) -> None:
         self.params = params or MatchParams()
         self.entries = tuple(entries)
-        self.analyzer = Analyzer(synonyms or {}, (q for e in self.entries for q in e.questions))
+        self.analyzer = Analyzer(
+            synonyms or {}, (q for e in self.entries for q in e.questions), not_covered
+        )
         self._build()
 
     # -- index --------------------------------------------------------------------------
@@ -218,18 +224,25 @@ class Matcher:
 
     def _score_message(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Entry scores and phrasing scores, the best of the whole message and each sentence."""
-        entry_scores, phrasing_scores = self._score_terms(self.analyzer.query_terms(text))
+        query = self.analyzer.query_terms(text)
+        entry_scores, phrasing_scores = self._score_terms(query)
         parts = segments(text)
         if len(parts) > 1:
             faq_only = ~self._small_talk
+            # "I want a tattoo. Does it hurt?": the subject of the story holds for each sentence.
+            about_other = NOT_COVERED in query.terms
             for part in parts:
-                part_entries, part_phrasings = self._score_terms(self.analyzer.query_terms(part))
+                part_entries, part_phrasings = self._score_terms(
+                    self.analyzer.query_terms(part), about_other=about_other
+                )
                 part_entries *= self.params.sentence_factor
                 np.maximum(entry_scores, part_entries, out=entry_scores, where=faq_only)
                 np.maximum(phrasing_scores, part_phrasings, out=phrasing_scores)
         return entry_scores, phrasing_scores
 
-    def _score_terms(self, query: QueryTerms) -> tuple[np.ndarray, np.ndarray]:
+    def _score_terms(
+        self, query: QueryTerms, *, about_other: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         n_entries = len(self.entries)
         nothing = (np.zeros(n_entries), np.zeros(self._n_phrasings))
         if not n_entries or not query.terms:
@@ -239,7 +252,11 @@ class Matcher:
         matched_weights: list[float] = []
         query_weight = 0.0
         unknown_weight = 0.0
+        about_other = about_other or NOT_COVERED in query.terms
+        not_covered_weight = self._unknown_weight * p.not_covered_factor if about_other else 0.0
         for term, confidence in query_items(query):
+            if NOT_COVERED in term:
+                continue
             term_id = self._term_id.get(term)
             if term_id is None:
                 if PAIR_JOINER in term:
@@ -263,6 +280,7 @@ class Matcher:
         shortness = min(1.0, p.short_message_words / max(1, content_words))
         query_weight += unknown_weight * shortness
         query_weight *= shortness**p.long_message_discount
+        query_weight += not_covered_weight
 
         post = [self._postings[i] for i in ids]
         index = np.concatenate(post)

@@ -572,3 +572,19 @@ def test_a_broken_entry_does_not_make_related_ids_look_missing() -> None:
     )
     problems = problems_of(text)
     assert not any("which is no entry" in p.message for p in problems), problems
+
+
+# -- not_covered ------------------------------------------------------------------------
+
+
+def test_not_covered_is_a_list_of_words_and_phrases() -> None:
+    knowledge = parse_knowledge(VALID + "not_covered: [Botox, lip filler, botox, ' ']\n")
+    assert knowledge.not_covered == ("botox", "lip filler")
+
+
+def test_not_covered_must_be_a_list() -> None:
+    text = VALID + "not_covered:\n  botox: yes\n"
+    problem = only_problem(text)
+    assert problem.line == line_of(text, "not_covered:")
+    assert "should be a list of words" in problem.message
+    assert "not_covered: [botox" in problem.fix

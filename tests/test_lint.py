@@ -169,6 +169,21 @@ def test_too_few_questions(tmp_path: Path, knowledge_text: str) -> None:
     ]
 
 
+def test_question_naming_a_not_covered_subject(tmp_path: Path, knowledge_text: str) -> None:
+    text = knowledge_text.replace("      - prices please\n", "      - price of botox\n")
+    path = write(tmp_path, text + "not_covered: [botox]\n")
+    line = text.splitlines().index("      - price of botox") + 1
+    found = [m for m in messages(path) if "not_covered" in m[2]]
+    assert found == [
+        (
+            Severity.WARNING,
+            line,
+            "the question \"price of botox\" of entry 'price' names a subject listed under "
+            "'not_covered:', so it counts against the entry.",
+        )
+    ]
+
+
 def test_answer_close_to_telegram_limit(tmp_path: Path, knowledge_text: str) -> None:
     long_answer = "Our prices depend on the area treated. " * (ANSWER_WARNING_LENGTH // 39 + 1)
     path = write(

@@ -455,3 +455,35 @@ def test_shipped_knowledge_answers_each_button_label(
     reply = shipped.reply(label)
     assert reply.kind in (ReplyKind.ANSWER, ReplyKind.SMALL_TALK)
     assert reply.entry_id == entry_id
+
+
+# -- subjects the knowledge does not cover ---------------------------------------------
+
+
+def with_not_covered(phrases: list[str]) -> FAQ:
+    text = KNOWLEDGE_TEXT + f"not_covered: [{', '.join(phrases)}]\n"
+    return FAQ(parse_knowledge(text, "test.yaml"))
+
+
+def test_a_subject_listed_as_not_covered_weighs_more_than_an_unknown_word() -> None:
+    listed = with_not_covered(["botox", "lip filler"])
+    plain = score(listed, "does it hurt", "pain")
+    assert score(listed, "does botox hurt", "pain") < score(listed, "does kneecap hurt", "pain")
+    assert score(listed, "does lip filler hurt", "pain") < plain / 2
+    assert top(listed, "does it hurt") == "pain"  # the frame alone still reaches its entry
+
+
+def test_a_not_covered_subject_in_a_story_holds_for_every_sentence() -> None:
+    listed = with_not_covered(["tattoo"])
+    story = "I am thinking of getting a tattoo on my arm. Does it hurt?"
+    assert score(listed, story, "pain") < score(FAQ_WITHOUT_LIST, story, "pain") / 2
+
+
+def test_a_typo_in_a_not_covered_subject_is_read_as_that_subject() -> None:
+    listed = with_not_covered(["microblading"])
+    assert ("microblding", "microblading") in listed.matcher.analyse(
+        "does microblding hurt"
+    ).corrections
+
+
+FAQ_WITHOUT_LIST = FAQ(parse_knowledge(KNOWLEDGE_TEXT, "test.yaml"))
