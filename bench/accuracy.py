@@ -1,9 +1,13 @@
 """Accuracy of the FAQ bot on client questions, beside a plain rapidfuzz baseline.
 
-Two question sets (see ``faq.evaluation`` for the format):
+Question sets (see ``faq.evaluation`` for the format), each written by someone who never
+saw knowledge.yaml:
 
-* the dev set, ``tests/eval/questions.yaml``: the questions the project is tuned on;
-* the held-out set, ``bench/data/holdout_questions.yaml``: never used for tuning.
+* dev sets, ``tests/eval/*.yaml``: the questions the project is tuned on (and whose
+  figures ``tests/test_accuracy.py`` guards);
+* held-out sets, ``bench/data/holdout*.yaml``: never used for tuning; measured only.
+
+Each set gets its own rows, and each group a pooled row ("dev, all", "held-out, all").
 
 Figures per set, for the bot (``FAQ.reply``: matcher plus the reply rules and the
 thresholds of ``settings:``) and for the baseline:
@@ -49,8 +53,8 @@ from faq import FAQ, Knowledge, ReplyKind, load_knowledge  # noqa: E402
 from faq.evaluation import Evaluation, LabelledQuestion, evaluate, load_questions  # noqa: E402
 
 DEFAULT_KNOWLEDGE = REPO / "knowledge.yaml"
-DEV_SET = REPO / "tests" / "eval" / "questions.yaml"
-HOLDOUT_SET = REPO / "bench" / "data" / "holdout_questions.yaml"
+DEV_SETS = sorted((REPO / "tests" / "eval").glob("*.yaml"))
+HOLDOUT_SETS = sorted((REPO / "bench" / "data").glob("holdout*.yaml"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +190,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE)
-    parser.add_argument("--dev", type=Path, default=DEV_SET, help="dev question set")
-    parser.add_argument("--holdout", type=Path, default=HOLDOUT_SET, help="held-out question set")
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        action="append",
+        help="dev question set (repeatable; default: tests/eval/*.yaml)",
+    )
+    parser.add_argument(
+        "--holdout",
+        type=Path,
+        action="append",
+        help="held-out question set (repeatable; default: bench/data/holdout*.yaml)",
+    )
     parser.add_argument(
         "--questions",
         type=Path,
@@ -211,16 +225,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     knowledge = load_knowledge(args.knowledge)
     bot = FAQ(knowledge)
     baseline = Baseline(knowledge)
-    sets = [("dev", args.dev), ("held-out", args.holdout)]
-    sets += [(path.stem, path) for path in args.questions]
-
-    runs: list[tuple[str, Evaluation, list[BaselineGuess]]] = []
-    for name, path in sets:
-        if not path.is_file():
-            print(f"{name} set not found at {path}: skipped")
-            continue
-        questions = load_questions(path)
-        runs.append((name, evaluate(bot.reply, questions), [baseline.guess(q) for q in questions]))
+    groups = [
+        ("dev", args.dev or DEV_SETS),
+        ("held-out", args.holdout or HOLDOUT_SETS),
+        ("other", args.questions),
+    ]
+    runs: list[tuple[str, str, Evaluation, list[BaselineGuess]]] = []
+    for group, paths in groups:
+        for path in paths:
+            if not path.is_file():
+                print(f"{group} set not found at {path}: skipped")
+                continue
+            questions = load_questions(path)
+            guesses = [baseline.guess(q) for q in questions]
+            runs.append((group, f"{group}: {path.name}", evaluate(bot.reply, questions), guesses))
     if not runs:
         print("no question set found")
         return 1
@@ -229,9 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cutoff: float = args.baseline_cutoff
         how = "set with --baseline-cutoff"
     else:
-        dev = next((guesses for name, _, guesses in runs if name == "dev"), runs[0][2])
-        cutoff = best_cutoff(dev)
-        how = "the best for the baseline on the dev set: max in-scope accuracy + OOS fallback"
+        dev = [g for group, _, _, guesses in runs if group == "dev" for g in guesses]
+        cutoff = best_cutoff(dev or runs[0][3])
+        how = "the best for the baseline on the dev sets: max in-scope accuracy + OOS fallback"
 
     print(
         f"Knowledge: {args.knowledge} ({len(knowledge.entries)} entries, "
@@ -243,13 +261,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"cut-off {cutoff:g} ({how})."
     )
     print("All figures in %.\n")
+    dev_texts = {
+        o.question.text.strip().lower()
+        for group, _, evaluation, _ in runs
+        if group == "dev"
+        for o in evaluation.outcomes
+    }
     rows: list[tuple[str, str, Figures]] = []
-    for name, evaluation, guesses in runs:
-        rows.append((name, "faq bot", bot_figures(evaluation)))
-        rows.append((name, f"extractOne WRatio >= {cutoff:g}", baseline_figures(guesses, cutoff)))
+    for group in dict.fromkeys(group for group, _, _, _ in runs):
+        members = [run for run in runs if run[0] == group]
+        pooled = Evaluation([o for _, _, e, _ in members for o in e.outcomes])
+        guesses = [g for _, _, _, gs in members for g in gs]
+        if len(members) > 1:  # the pooled row: every question of the group counted once
+            members = [*members, (group, f"**{group}, all**", pooled, guesses)]
+        if group != "dev" and dev_texts:
+            # Writers repeat each other ("how long does it take"): the same figures over
+            # only the questions that no dev set holds word for word.
+            def unseen(text: str) -> bool:
+                return text.strip().lower() not in dev_texts
+
+            fresh = Evaluation([o for o in pooled.outcomes if unseen(o.question.text)])
+            fresh_guesses = [g for g in guesses if unseen(g.question.text)]
+            members.append((group, f"**{group}, not in any dev set**", fresh, fresh_guesses))
+        for _, name, evaluation, guesses in members:
+            rows.append((name, "faq bot", bot_figures(evaluation)))
+            rows.append(
+                (name, f"extractOne WRatio >= {cutoff:g}", baseline_figures(guesses, cutoff))
+            )
     print_table(rows)
     if args.failures:
-        for name, evaluation, guesses in runs:
+        for _, name, evaluation, guesses in runs:
             print_failures(name, evaluation, guesses)
     return 0
 

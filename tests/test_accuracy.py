@@ -1,8 +1,9 @@
-"""The bot's accuracy on the evaluation set must not go down.
+"""The bot's accuracy on the evaluation sets must not go down.
 
-tests/eval/questions.yaml holds client questions written the way people type (not copied
-from knowledge.yaml), each with the entry that must answer it, or ``null`` when the bot
-must fall back. ``bench/accuracy.py`` prints the same figures next to a plain baseline.
+tests/eval/*.yaml hold client questions written the way people type, by helpers who never
+saw knowledge.yaml, each with the entry that must answer it, or ``null`` when the bot
+must fall back. The figures here are over all the sets together. ``bench/accuracy.py``
+prints them per set, next to a plain baseline and to the held-out sets.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from faq import FAQ
 from faq.evaluation import Evaluation, LabelledQuestion, Outcome, evaluate, load_questions
 
 REPO = Path(__file__).resolve().parent.parent
-QUESTIONS = REPO / "tests" / "eval" / "questions.yaml"
+QUESTION_SETS = sorted((REPO / "tests" / "eval").glob("*.yaml"))
 
 # Ratchets: the figures of the committed matcher and knowledge.yaml, rounded DOWN to the
-# whole percent (measured: 92.96% in-scope, 91.5% fallback, 94.4% kept from facts). Raise
+# whole percent (measured: 93.6% in-scope, 91.5% fallback, 94.1% kept from facts). Raise
 # them as the matcher and knowledge.yaml improve; never lower one to make a change pass
 # (a lower figure means the change made the bot worse for clients), unless the change
 # trades it for a clearly larger gain elsewhere and says so in its commit message.
-MIN_IN_SCOPE_ACCURACY = 0.92
+MIN_IN_SCOPE_ACCURACY = 0.93
 """In-scope questions answered directly with the expected entry."""
 MIN_FALLBACK_RATE = 0.91
 """Out-of-scope questions that got the fallback."""
@@ -32,7 +33,7 @@ MIN_NO_FACT_RATE = 0.94
 
 @pytest.fixture(scope="module")
 def questions() -> list[LabelledQuestion]:
-    return load_questions(QUESTIONS)
+    return [q for path in QUESTION_SETS for q in load_questions(path)]
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +58,18 @@ def report(title: str, rate: float, floor: float, failures: list[Outcome]) -> st
 def test_the_evaluation_set_is_big_enough(questions: list[LabelledQuestion]) -> None:
     in_scope = [q for q in questions if q.expect is not None]
     out_of_scope = [q for q in questions if q.expect is None]
-    assert len(in_scope) >= 150
-    assert len(out_of_scope) >= 40
-    texts = [q.text.strip().lower() for q in questions]
-    duplicates = sorted({t for t in texts if texts.count(t) > 1})
-    assert not duplicates, f"questions listed twice: {duplicates}"
+    assert len(in_scope) >= 300
+    assert len(out_of_scope) >= 100
+    for path in QUESTION_SETS:  # two writers may well ask the same; one writer should not
+        texts = [q.text.strip().lower() for q in load_questions(path)]
+        duplicates = sorted({t for t in texts if texts.count(t) > 1})
+        assert not duplicates, f"{path.name}: questions listed twice: {duplicates}"
 
 
 def test_every_expected_entry_exists(questions: list[LabelledQuestion]) -> None:
     knowledge = FAQ.from_file(REPO / "knowledge.yaml").knowledge
     unknown = sorted({q.expect for q in questions if q.expect and not knowledge.entry(q.expect)})
-    assert not unknown, f"tests/eval/questions.yaml expects entries that do not exist: {unknown}"
+    assert not unknown, f"tests/eval/ expects entries that do not exist: {unknown}"
 
 
 def test_in_scope_accuracy_does_not_go_down(evaluation: Evaluation) -> None:

@@ -85,8 +85,10 @@ def tiny_clinc(tmp_path: Path) -> Path:
 def test_accuracy_prints_both_systems_on_both_sets(capsys: pytest.CaptureFixture[str]) -> None:
     assert load_bench("accuracy").main(["--failures"]) == 0
     out = capsys.readouterr().out
-    assert "| dev | faq bot |" in out
-    assert "| held-out | extractOne WRatio" in out
+    assert "| dev: questions.yaml | faq bot |" in out
+    assert "| **dev, all** | faq bot |" in out
+    assert "| held-out: holdout_questions.yaml | extractOne WRatio" in out
+    assert "| **held-out, not in any dev set** | faq bot |" in out
 
 
 def test_clinc150_without_data_says_skipped(
