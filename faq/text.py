@@ -58,6 +58,25 @@ SHORTHAND: dict[str, str] = {
     "wanna": "want to",
     "gotta": "got to",
     "dont": "do not",
+    "shouldnt": "should not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "hasnt": "has not",
+    "havent": "have not",
+    "hadnt": "had not",
+    "aint": "is not",
+    "youre": "you are",
+    "theyre": "they are",
+    "youve": "you have",
+    "weve": "we have",
+    "theyve": "they have",
+    "youll": "you will",
+    "theyll": "they will",
+    "thats": "that is",
+    "theres": "there is",
+    "heres": "here is",
     "doesnt": "does not",
     "didnt": "did not",
     "cant": "can not",
@@ -196,12 +215,33 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": 
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Common English words (``faq/data/english_words.txt``): real words are not typos."""
+def english_rank() -> dict[str, int]:
+    """Common English words (``faq/data/english_words.txt``), each with its frequency rank
+    (0 = the most frequent)."""
     text = resources.files("faq").joinpath("data/english_words.txt").read_text(encoding="utf-8")
-    return frozenset(
-        line for line in (raw.strip() for raw in text.splitlines()) if line and line[0] != "#"
-    )
+    words = (line for line in (raw.strip() for raw in text.splitlines()) if line[:1] not in "#")
+    return {word: rank for rank, word in enumerate(words)}
+
+
+def english_words() -> frozenset[str]:
+    """Common English words: a real word is not a typo."""
+    return _english_words()
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    return frozenset(english_rank())
+
+
+def restore_dropped_g(word: str) -> str:
+    """ "lookin" -> "looking", "seein" -> "seeing"; "cousin" and "thin" stay."""
+    if len(word) < 5 or not word.endswith("in"):
+        return word
+    rank = english_rank()
+    full = rank.get(word + "g")
+    if full is not None and full < rank.get(word, len(rank)):
+        return word + "g"
+    return word
 
 
 def fold(text: str) -> str:
@@ -223,7 +263,7 @@ def tokenize(text: str) -> list[str]:
         word = raw.strip("'").replace("'", "")
         if not word:
             continue
-        tokens.extend(SHORTHAND.get(word, word).split())
+        tokens.extend(SHORTHAND.get(word, restore_dropped_g(word)).split())
     return tokens
 
 

@@ -32,6 +32,9 @@ from faq.text import STOPWORDS, fold, segments, stem, tokenize
         ("4 wks", ["4", "weeks"]),
         ("next appt", ["next", "appointment"]),
         ("pls thx", ["please", "thanks"]),
+        ("who shouldnt get it", ["who", "should", "not", "get", "it"]),
+        ("seein results", ["seeing", "results"]),
+        ("thin cousin skin", ["thin", "cousin", "skin"]),
     ],
     ids=[
         "upper-case",
@@ -53,6 +56,9 @@ from faq.text import STOPWORDS, fold, segments, stem, tokenize
         "wks",
         "appt",
         "pls-thx",
+        "shouldnt",
+        "dropped-g",
+        "not-dropped-g",
     ],
 )
 def test_tokenize(typed: str, tokens: list[str]) -> None:
