@@ -18,8 +18,9 @@ and combines them into a phrasing score (their harmonic mean). An entry's score 
 best phrasing score with how well the entry's questions *as a whole* explain the message
 (each message term counted by the share of the entry's questions that use it), and is
 then marked down by that same share of the message left unexplained. In a long message
-(a story), unknown words count less and ``cp`` counts more, and each sentence is also
-scored alone, so the question buried in a story is found.
+(a story), unknown words count less and ``cp`` counts more; and in a message of several
+sentences, half of an entry's score comes from its best sentence, so the question
+buried in a story decides between entries the whole story matches about equally.
 
 The scale: 100 means every word of the message is used by every question of one entry and
 the message is one of them; 0 means the message shares nothing with the entry. A stored
@@ -68,8 +69,9 @@ class MatchParams:
     """Share of the entry score given by the best phrasing; the rest by the entry as a whole."""
     entry_exponent: float = 0.3
     """Flattens the per-entry term shares (0 = any use counts fully, 1 = proportional)."""
-    sentence_factor: float = 0.95
-    """A single sentence of a longer message scores at most this share of a full match."""
+    sentence_share: float = 0.5
+    """In a message of several sentences, the share of an entry's score that comes from its
+    best single sentence; the rest comes from the whole message."""
     pair_factor: float = 0.4
     """Weight of an adjacent word pair ("how long", "dark spots") relative to a single word
     of the same rarity; pairs let word order tell "how long" from "long lasting"."""
@@ -205,6 +207,11 @@ class Matcher:
             )
             for post in entry_postings
         ]
+        # The word most entries share is what the knowledge is about ("microneedling").
+        content_terms = [
+            t for t in document_frequency if PAIR_JOINER not in t and t not in STOPWORDS
+        ]
+        self._service_term = max(content_terms, key=document_frequency.__getitem__, default="")
         self._small_talk = np.asarray([e.small_talk for e in self.entries], dtype=bool)
 
     @property
@@ -223,21 +230,26 @@ class Matcher:
         return self._score_message(text)[0]
 
     def _score_message(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Entry scores and phrasing scores, the best of the whole message and each sentence."""
+        """Entry and phrasing scores: of the whole message, mixed with its best sentence."""
         query = self.analyzer.query_terms(text)
         entry_scores, phrasing_scores = self._score_terms(query)
         parts = segments(text)
         if len(parts) > 1:
-            faq_only = ~self._small_talk
-            # "I want a tattoo. Does it hurt?": the subject of the story holds for each sentence.
-            about_other = NOT_COVERED in query.terms
+            best_sentence = np.zeros_like(entry_scores)
+            # "I want a tattoo. Does it hurt?": the subject of the story holds for each
+            # sentence, unless the message names our own subject too ("I fainted getting my
+            # ears pierced. Does microneedling hurt?").
+            about_other = NOT_COVERED in query.terms and self._service_term not in query.terms
             for part in parts:
                 part_entries, part_phrasings = self._score_terms(
                     self.analyzer.query_terms(part), about_other=about_other
                 )
-                part_entries *= self.params.sentence_factor
-                np.maximum(entry_scores, part_entries, out=entry_scores, where=faq_only)
+                np.maximum(best_sentence, part_entries, out=best_sentence)
                 np.maximum(phrasing_scores, part_phrasings, out=phrasing_scores)
+            share = self.params.sentence_share
+            mixed = (1.0 - share) * entry_scores + share * best_sentence
+            # Small talk is judged on the whole message: "Hi! Does it hurt?" is not a greeting.
+            entry_scores = np.where(self._small_talk, entry_scores, mixed)
         return entry_scores, phrasing_scores
 
     def _score_terms(

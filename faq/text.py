@@ -267,9 +267,33 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+MIN_SEGMENT_WORDS = 3
+
+
 def segments(text: str) -> list[str]:
-    """The sentences of a message, for finding the question inside a long story."""
-    return [part for part in (p.strip() for p in _SEGMENT_BREAK.split(text)) if part]
+    """The sentences of a message, for finding the question inside a long story.
+
+    A fragment of fewer than three words ("Hi.", "So...") is joined to the next sentence,
+    or to the one before at the end, so "does... it, hurt" stays one question.
+    """
+    # In chat an emoji often ends a sentence: "...not to do it 🙄 is it surgery?"
+    text = "".join("\n" if unicodedata.category(ch) == "So" else ch for ch in text)
+    parts = [part for part in (p.strip() for p in _SEGMENT_BREAK.split(text)) if part]
+    joined: list[str] = []
+    pending = ""
+    for part in parts:
+        part = f"{pending} {part}".strip()
+        if len(part.split()) < MIN_SEGMENT_WORDS:
+            pending = part
+            continue
+        joined.append(part)
+        pending = ""
+    if pending:
+        if joined:
+            joined[-1] = f"{joined[-1]} {pending}"
+        else:
+            joined.append(pending)
+    return joined
 
 
 _VOWEL = re.compile(r"[aeiouy]")

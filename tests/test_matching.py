@@ -487,3 +487,25 @@ def test_a_typo_in_a_not_covered_subject_is_read_as_that_subject() -> None:
 
 
 FAQ_WITHOUT_LIST = FAQ(parse_knowledge(KNOWLEDGE_TEXT, "test.yaml"))
+
+
+def test_naming_our_subject_keeps_a_not_covered_word_as_context() -> None:
+    listed = with_not_covered(["tattoo"])
+    story = "I nearly fainted getting my tattoo, my arm was so sore. Does microneedling hurt?"
+    about_tattoo = "I nearly fainted getting my tattoo, my arm was so sore. Does it hurt?"
+    assert top(listed, story) == "pain"
+    assert score(listed, story, "pain") > score(listed, about_tattoo, "pain") + 10
+
+
+def test_a_story_touching_many_topics_is_decided_by_its_question() -> None:
+    faq = FAQ(parse_knowledge(KNOWLEDGE_TEXT, "test.yaml"))
+    story = (
+        "So I have melasma on my cheeks and stretch marks on my tummy from my pregnancy, and "
+        "I read that microneedling can help with melasma and with stretch marks and that it "
+        "does not hurt much with numbing cream. My friend had three sessions. What is the price?"
+    )
+    ranked = faq.rank(story)
+    assert ranked[0].entry_id == "price"
+    # The story alone contains a whole question of several entries; the question sentence
+    # keeps them from all scoring a near-perfect match.
+    assert ranked[0].score - ranked[1].score >= 3

@@ -107,12 +107,22 @@ def test_segments_split_a_long_message_into_sentences() -> None:
         "will microneedling help?\nThanks"
     )
     assert segments(message) == [
-        "Hi there",
-        "I had my baby two years ago",
+        "Hi there I had my baby two years ago",  # a fragment joins the next sentence
         "My tummy is covered in stretch marks",
-        "will microneedling help",
-        "Thanks",
+        "will microneedling help Thanks",  # ... or, at the end, the one before
     ]
+
+
+def test_an_emoji_can_end_a_sentence() -> None:
+    assert segments("my dad says not to do it 🙄 is it actually surgery") == [
+        "my dad says not to do it",
+        "is it actually surgery",
+    ]
+
+
+def test_fragments_do_not_split_a_short_question() -> None:
+    assert segments("does... it, hurt") == ["does it, hurt"]
+    assert segments("Hi. Does it hurt?") == ["Hi Does it hurt"]
 
 
 def test_segments_of_a_short_question_is_the_question() -> None:
