@@ -16,8 +16,8 @@ thresholds of ``settings:``) and for the baseline:
 * top-1: in-scope questions whose best-ranked entry is the right one (ranking only,
   whatever the reply rules then do);
 * OOS fallback: out-of-scope questions that get the fallback;
-* OOS no fact: out-of-scope questions that get no microneedling fact (the fallback or
-  a "did you mean" question, which states nothing);
+* OOS no fact: out-of-scope questions that get no microneedling fact (the fallback, a
+  "did you mean" question, which states nothing, or small talk: "👍" -> "You're welcome!");
 * in-scope did-you-mean: in-scope questions the bot asks back about instead of
   answering (the right entry is often among the offered buttons).
 

@@ -46,8 +46,9 @@ class Outcome:
 
     @property
     def states_no_fact(self) -> bool:
-        """Out of scope and kept away from any answer (a fallback or a "did you mean")."""
-        return self.kind in (ReplyKind.FALLBACK, ReplyKind.DID_YOU_MEAN)
+        """Kept away from any microneedling fact: a fallback, a "did you mean" (it only
+        asks), or small talk ("👍" -> "You're welcome!")."""
+        return self.kind in (ReplyKind.FALLBACK, ReplyKind.DID_YOU_MEAN, ReplyKind.SMALL_TALK)
 
 
 @dataclass(frozen=True, slots=True)

@@ -354,7 +354,7 @@ def format_evaluation(evaluation: Evaluation, source: str) -> str:
     if out_scope:
         lines.append(
             f"  out of scope and given the fallback: {evaluation.fallback_rate:.1%} of "
-            f"{len(out_scope)} (kept from any answer: {evaluation.no_fact_rate:.1%})"
+            f"{len(out_scope)} (kept from any fact: {evaluation.no_fact_rate:.1%})"
         )
     answered = (ReplyKind.ANSWER, ReplyKind.SMALL_TALK)
     wrong = [o for o in evaluation.outcomes if o.kind in answered and not o.correct]

@@ -3,9 +3,9 @@
 How a score is made
 -------------------
 Every term has a weight: rare, telling words ("melasma", "numbing", "weeks") weigh more
-than words many entries share ("microneedling"), and function words ("what", "is",
-"it") weigh little. Adjacent word pairs ("how long", "dark spots") are terms too, so word
-order counts a little. A word the knowledge has never seen weighs more than the rarest
+than words many entries share ("microneedling"), function words ("what", "is", "it")
+weigh little and everyday words ("months", "still") less than others. Adjacent word pairs
+("how long", "dark spots") are terms too, so word order counts a little. A word the knowledge has never seen weighs more than the rarest
 known word: in "does botox hurt", "botox" is exactly what the bot cannot speak about
 (unless it is an everyday word, ``faq.text.EVERYDAY_WORDS``, which weighs little).
 
@@ -60,6 +60,10 @@ class MatchParams:
 
     stopword_factor: float = 0.5
     """Weight of a function word relative to a content word with the same rarity."""
+    everyday_factor: float = 0.6
+    """Weight of a known everyday word ("months", "start", "still") relative to other words
+    of the same rarity: a word like that is rare in the knowledge by chance, not because
+    it tells one entry from another."""
     unknown_factor: float = 2.5
     """Weight of a never-seen word, relative to the rarest known word."""
     beta: float = 1.0
@@ -171,7 +175,12 @@ class Matcher:
             if PAIR_JOINER in term:
                 weights[i] = idf * p.pair_factor
             else:
-                weights[i] = idf * (p.stopword_factor if term in STOPWORDS else 1.0)
+                if term in STOPWORDS:
+                    weights[i] = idf * p.stopword_factor
+                elif term in EVERYDAY_STEMS:
+                    weights[i] = idf * p.everyday_factor
+                else:
+                    weights[i] = idf
         self._weights = weights
         self._unknown_weight = math.log(1.0 + n_entries / 0.5) * p.unknown_factor
         # A function word tells nothing about scope, known or not: weigh an unseen one as

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from faq import FAQ, Candidate, Knowledge, Option, ReplyKind, Settings, decide, parse_knowledge
+from faq.evaluation import LabelledQuestion, Outcome
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -300,3 +301,23 @@ def test_shipped_fallback_names_the_clinics_contacts(shipped: FAQ) -> None:
     text = shipped.reply("car insurance quote").text
     assert clinic.phone in text
     assert clinic.email in text
+
+
+# -- how the evaluation counts replies ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "no_fact"),
+    [
+        (ReplyKind.FALLBACK, True),
+        (ReplyKind.DID_YOU_MEAN, True),
+        (ReplyKind.SMALL_TALK, True),
+        (ReplyKind.ANSWER, False),
+    ],
+)
+def test_an_out_of_scope_question_is_kept_from_facts_unless_answered(
+    kind: ReplyKind, no_fact: bool
+) -> None:
+    outcome = Outcome(LabelledQuestion("👍👍", None), kind, None, 50.0, "thanks")
+    assert outcome.states_no_fact is no_fact
+    assert outcome.correct is (kind is ReplyKind.FALLBACK)

@@ -35,6 +35,7 @@ from faq.text import STOPWORDS, fold, segments, stem, tokenize
         ("who shouldnt get it", ["who", "should", "not", "get", "it"]),
         ("seein results", ["seeing", "results"]),
         ("thin cousin skin", ["thin", "cousin", "skin"]),
+        ("open sat or tmr?", ["open", "saturday", "or", "tomorrow"]),
     ],
     ids=[
         "upper-case",
@@ -59,6 +60,7 @@ from faq.text import STOPWORDS, fold, segments, stem, tokenize
         "shouldnt",
         "dropped-g",
         "not-dropped-g",
+        "days",
     ],
 )
 def test_tokenize(typed: str, tokens: list[str]) -> None:
