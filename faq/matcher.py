@@ -5,9 +5,11 @@ How a score is made
 Every term has a weight: rare, telling words ("melasma", "numbing", "weeks") weigh more
 than words many entries share ("microneedling"), function words ("what", "is", "it")
 weigh little and everyday words ("months", "still") less than others. Adjacent word pairs
-("how long", "dark spots") are terms too, so word order counts a little. A word the knowledge has never seen weighs more than the rarest
-known word: in "does botox hurt", "botox" is exactly what the bot cannot speak about
-(unless it is an everyday word, ``faq.text.EVERYDAY_WORDS``, which weighs little).
+("how long", "dark spots") are terms too, so word order counts a little. A word the
+knowledge has never seen weighs more than the rarest known word: in "does botox hurt",
+"botox" is exactly what the bot cannot speak about (unless it is an everyday word,
+``faq.text.EVERYDAY_WORDS``, which weighs little; or a number). A subject the knowledge
+lists under ``not_covered`` weighs more still.
 
 For each stored question (a *phrasing*) the matcher measures, by weight:
 
