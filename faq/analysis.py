@@ -22,14 +22,15 @@ from rapidfuzz.distance import OSA
 
 from faq.text import EVERYDAY_WORDS, SHORTHAND, STOPWORDS, english_words, stem, tokenize
 
-# Any single typo is corrected in a word this long; shorter words are only corrected for
-# the typos that rarely make another real word: two letters swapped ("dose" -> "does"), a
+# Any single typo is corrected in a word this long (two in a word of MIN_LENGTH_TWO_EDITS:
+# "pregnet" -> "pregnant"); shorter words are only corrected for the typos that rarely
+# make another real word: two letters swapped ("hwo" -> "how"), a
 # letter left out ("wrk" -> "work", "spts" -> "spots") or one typed twice ("hurtt").
 # A changed letter in a short word is left alone, so everyday words ("sure", "cost",
 # "laser") are never bent into a domain word ("sore", "most", "later").
 MIN_LENGTH_ONE_EDIT = 6
 MIN_LENGTH_SHORT_FIX = 3
-MIN_LENGTH_TWO_EDITS = 8
+MIN_LENGTH_TWO_EDITS = 7
 CONFIDENCE_PER_EDIT = 0.15
 SHORT_FIX_CONFIDENCE = 0.7
 
@@ -78,12 +79,14 @@ class Analyzer:
             counts.update(tokenize(phrase))
         self._word_counts = counts
         self._known = set(counts) | STOPWORDS | set(SHORTHAND.values())
-        # Typo fixes aim at content words only (a function word gains nothing from a fix, and
-        # "three" must not become "there"), the most frequent first, so that equally close
-        # fixes prefer the common word.
+        # Typo fixes aim at content words, the most frequent first, so that equally close
+        # fixes prefer the common word. Real words are never fixed ("three" stays "three").
         self._known_list = sorted(
             (w for w in counts if w not in STOPWORDS), key=lambda w: (-counts[w], w)
         )
+        # Function words come last: "durng" is worth reading as "during" (an unknown word
+        # weighs heavily), but a content word wins an equally close tie.
+        self._known_list += sorted(w for w in STOPWORDS if len(w) >= 4)
         self._correction_cache: dict[str, tuple[str, ...] | None] = {}
 
     @staticmethod

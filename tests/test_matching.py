@@ -509,3 +509,9 @@ def test_a_story_touching_many_topics_is_decided_by_its_question() -> None:
     # The story alone contains a whole question of several entries; the question sentence
     # keeps them from all scoring a near-perfect match.
     assert ranked[0].score - ranked[1].score >= 3
+
+
+def test_two_typos_in_a_seven_letter_word_and_a_misspelt_function_word() -> None:
+    analyzer = Analyzer({}, ["I am pregnant", "what happens during it"])
+    assert analyzer.query_terms("im pregnet").corrections == (("pregnet", "pregnant"),)
+    assert analyzer.query_terms("what happens durng it").corrections == (("durng", "during"),)

@@ -36,6 +36,7 @@ from faq.text import STOPWORDS, fold, segments, stem, tokenize
         ("seein results", ["seeing", "results"]),
         ("thin cousin skin", ["thin", "cousin", "skin"]),
         ("open sat or tmr?", ["open", "saturday", "or", "tomorrow"]),
+        ("wen shud i come", ["when", "should", "i", "come"]),
     ],
     ids=[
         "upper-case",
@@ -61,6 +62,7 @@ from faq.text import STOPWORDS, fold, segments, stem, tokenize
         "dropped-g",
         "not-dropped-g",
         "days",
+        "wen-shud",
     ],
 )
 def test_tokenize(typed: str, tokens: list[str]) -> None:
