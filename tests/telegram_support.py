@@ -40,7 +40,8 @@ START_TIMEOUT = 30.0
 TRY_QUESTIONS = {
     ReplyKind.DID_YOU_MEAN: (
         "stretch", "needles", "cream", "marks", "creams", "spots", "needle", "skin",
-        "after", "how long", "face", "results", "treatment", "what", "session",
+        "after", "how long", "face", "results", "treatment", "what about my skin",
+        "does it work on", "can it", "what", "session",
     ),
     ReplyKind.FALLBACK: ("xylophone quartz zebra", "qwzx vbnm plorf"),
     ReplyKind.ANSWER: ("price", "does it hurt?", "how much does it cost", "aftercare"),

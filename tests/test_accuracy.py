@@ -19,15 +19,15 @@ REPO = Path(__file__).resolve().parent.parent
 QUESTION_SETS = sorted((REPO / "tests" / "eval").glob("*.yaml"))
 
 # Ratchets: the figures of the committed matcher and knowledge.yaml, rounded DOWN to the
-# whole percent (measured: 98.6% in-scope, 94.5% fallback, 96.9% kept from facts). Raise
+# whole percent (measured: 98.6% in-scope, 96.9% fallback, 98.1% kept from facts). Raise
 # them as the matcher and knowledge.yaml improve; never lower one to make a change pass
 # (a lower figure means the change made the bot worse for clients), unless the change
 # trades it for a clearly larger gain elsewhere and says so in its commit message.
 MIN_IN_SCOPE_ACCURACY = 0.98
 """In-scope questions answered directly with the expected entry."""
-MIN_FALLBACK_RATE = 0.94
+MIN_FALLBACK_RATE = 0.96
 """Out-of-scope questions that got the fallback."""
-MIN_NO_FACT_RATE = 0.96
+MIN_NO_FACT_RATE = 0.98
 """Out-of-scope questions answered with no microneedling fact (fallback or did-you-mean)."""
 
 
