@@ -167,9 +167,12 @@ class Analyzer:
             or not token.isalpha()
             or len(token) < MIN_LENGTH_SHORT_FIX
             or token in english_words()  # a real word is not a typo: "daughter", "car"
-            or (token.endswith("s") and token[:-1] in self._known)  # "appts": a plural
         ):
             return None
+        if token.endswith("s") and token[:-1] in self._known:
+            # "appts": the plural of a known word, which stemming meets; "pricess": "prices"
+            # typed with one s too many (not "process", which is as close by letters).
+            return (token[:-1],) if token.endswith("ss") else None
         if token in self._correction_cache:
             return self._correction_cache[token]
         if len(token) < MIN_LENGTH_ONE_EDIT:

@@ -515,3 +515,9 @@ def test_two_typos_in_a_seven_letter_word_and_a_misspelt_function_word() -> None
     analyzer = Analyzer({}, ["I am pregnant", "what happens during it"])
     assert analyzer.query_terms("im pregnet").corrections == (("pregnet", "pregnant"),)
     assert analyzer.query_terms("what happens durng it").corrections == (("durng", "during"),)
+
+
+def test_a_plural_typed_with_one_s_too_many() -> None:
+    analyzer = Analyzer({}, ["what are your prices", "the process"])
+    assert analyzer.query_terms("pricess").corrections == (("pricess", "prices"),)
+    assert analyzer.query_terms("processes").corrections == ()  # a plural, not a typo
