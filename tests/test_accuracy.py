@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 QUESTION_SETS = sorted((REPO / "tests" / "eval").glob("*.yaml"))
 
 # Ratchets: the figures of the committed matcher and knowledge.yaml, rounded DOWN to the
-# whole percent (measured: 98.6% in-scope, 96.9% fallback, 98.1% kept from facts). Raise
+# whole percent (measured: 99.0% in-scope, 96.9% fallback, 98.4% kept from facts). Raise
 # them as the matcher and knowledge.yaml improve; never lower one to make a change pass
 # (a lower figure means the change made the bot worse for clients), unless the change
 # trades it for a clearly larger gain elsewhere and says so in its commit message.

@@ -87,7 +87,7 @@ def test_accuracy_prints_both_systems_on_both_sets(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "| dev: questions.yaml | faq bot |" in out
     assert "| **dev, all** | faq bot |" in out
-    assert "| held-out: holdout6_questions.yaml | extractOne WRatio" in out
+    assert "| held-out: holdout7_questions.yaml | extractOne WRatio" in out
     assert "| **held-out, not in any dev set** | faq bot |" in out
 
 
