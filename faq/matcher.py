@@ -176,13 +176,12 @@ class Matcher:
             idf = math.log(1.0 + n_entries / document_frequency[term])
             if PAIR_JOINER in term:
                 weights[i] = idf * p.pair_factor
+            elif term in STOPWORDS:
+                weights[i] = idf * p.stopword_factor
+            elif term in EVERYDAY_STEMS:
+                weights[i] = idf * p.everyday_factor
             else:
-                if term in STOPWORDS:
-                    weights[i] = idf * p.stopword_factor
-                elif term in EVERYDAY_STEMS:
-                    weights[i] = idf * p.everyday_factor
-                else:
-                    weights[i] = idf
+                weights[i] = idf
         self._weights = weights
         self._unknown_weight = math.log(1.0 + n_entries / 0.5) * p.unknown_factor
         # A function word tells nothing about scope, known or not: weigh an unseen one as

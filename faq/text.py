@@ -249,13 +249,9 @@ def english_rank() -> dict[str, int]:
     return {word: rank for rank, word in enumerate(words)}
 
 
+@lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Common English words: a real word is not a typo."""
-    return _english_words()
-
-
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
     return frozenset(english_rank())
 
 
