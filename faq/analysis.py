@@ -13,6 +13,7 @@ Stored questions and client messages go through the same steps, so they meet hal
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ MIN_LENGTH_SHORT_FIX = 3
 MIN_LENGTH_TWO_EDITS = 7
 CONFIDENCE_PER_EDIT = 0.15
 SHORT_FIX_CONFIDENCE = 0.7
+# "without" is not "with out", nor "redone" "red one": a compound's halves are content words.
+_NOT_A_COMPOUND_HALF = STOPWORDS | EVERYDAY_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,11 @@ NOT_COVERED = "#not-covered"
 """The term a subject from the knowledge's ``not_covered`` list becomes ("botox")."""
 
 
+def _phrase_key(text: str) -> tuple[str, ...]:
+    """The stemmed words of a text, as stored questions and synonym phrases meet."""
+    return tuple(stem(w) for w in tokenize(text))
+
+
 class Analyzer:
     """Turns text into matcher terms, using the knowledge's words and synonyms."""
 
@@ -63,20 +71,14 @@ class Analyzer:
         not_covered: Iterable[str] = (),
     ) -> None:
         not_covered = tuple(not_covered)
-        self._synonyms = self._build_synonyms(synonyms)
-        for phrase in not_covered:
-            key = tuple(stem(w) for w in tokenize(phrase))
-            if key:
-                self._synonyms[key] = (NOT_COVERED,)
+        self._synonyms = self._build_synonyms(synonyms, not_covered)
         self._longest_synonym = max((len(k) for k in self._synonyms), default=1)
         counts: Counter[str] = Counter()
-        for phrasing in phrasings:
-            counts.update(tokenize(phrasing))
-        for canonical, variants in synonyms.items():
-            for phrase in (canonical, *variants):
-                counts.update(tokenize(phrase))
-        for phrase in not_covered:  # "botx" is fixed to "botox", not to a knowledge word
-            counts.update(tokenize(phrase))
+        # The vocabulary: stored questions, synonyms, and not_covered subjects (so "botx" is
+        # fixed to "botox", not bent into a knowledge word).
+        synonym_phrases = (p for canonical, vs in synonyms.items() for p in (canonical, *vs))
+        for text in itertools.chain(phrasings, synonym_phrases, not_covered):
+            counts.update(tokenize(text))
         self._word_counts = counts
         self._known = set(counts) | STOPWORDS | set(SHORTHAND.values())
         # Typo fixes aim at content words, the most frequent first, so that equally close
@@ -91,15 +93,20 @@ class Analyzer:
 
     @staticmethod
     def _build_synonyms(
-        synonyms: Mapping[str, Sequence[str]],
+        synonyms: Mapping[str, Sequence[str]], not_covered: Sequence[str]
     ) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Phrase (stemmed words) -> the terms it stands for; a not_covered subject stands
+        for ``NOT_COVERED``."""
         table: dict[tuple[str, ...], tuple[str, ...]] = {}
         for canonical, variants in synonyms.items():
-            target = tuple(stem(w) for w in tokenize(canonical))
+            target = _phrase_key(canonical)
             for variant in variants:
-                key = tuple(stem(w) for w in tokenize(variant))
+                key = _phrase_key(variant)
                 if key and key != target:
                     table[key] = target
+        for phrase in not_covered:
+            if key := _phrase_key(phrase):
+                table[key] = (NOT_COVERED,)
         return table
 
     def known(self, word: str) -> bool:
@@ -108,7 +115,7 @@ class Analyzer:
 
     def phrasing_terms(self, text: str) -> list[str]:
         """Terms of a stored question (no typo correction: staff text is trusted)."""
-        return self._apply_synonyms([stem(w) for w in tokenize(text)])
+        return self._apply_synonyms(list(_phrase_key(text)))
 
     def query_terms(self, text: str) -> QueryTerms:
         """Terms of a client's message, with typos fixed against the known words."""
@@ -204,8 +211,7 @@ class Analyzer:
             if (
                 left in self._word_counts
                 and right in self._word_counts
-                and not {left, right} & STOPWORDS
-                and not {left, right} & EVERYDAY_WORDS
+                and not {left, right} & _NOT_A_COMPOUND_HALF
             ):
                 return (left, right)
         return None

@@ -245,7 +245,8 @@ def english_rank() -> dict[str, int]:
     """Common English words (``faq/data/english_words.txt``), each with its frequency rank
     (0 = the most frequent)."""
     text = resources.files("faq").joinpath("data/english_words.txt").read_text(encoding="utf-8")
-    words = (line for line in (raw.strip() for raw in text.splitlines()) if line[:1] not in "#")
+    lines = (raw.strip() for raw in text.splitlines())
+    words = (line for line in lines if line and not line.startswith("#"))
     return {word: rank for rank, word in enumerate(words)}
 
 
