@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,6 +219,51 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The bot's and the baseline's results on one question set (or a pool of sets)."""
+
+    group: str
+    name: str
+    evaluation: Evaluation
+    guesses: list[BaselineGuess]
+
+    def keeping(self, name: str, keep: Callable[[LabelledQuestion], bool]) -> Run:
+        """The same run over only the questions ``keep`` accepts."""
+        outcomes = [o for o in self.evaluation.outcomes if keep(o.question)]
+        guesses = [g for g in self.guesses if keep(g.question)]
+        return Run(self.group, name, Evaluation(outcomes), guesses)
+
+
+def pooled(group: str, name: str, runs: Sequence[Run]) -> Run:
+    """Several runs counted as one: every question once."""
+    outcomes = [o for run in runs for o in run.evaluation.outcomes]
+    return Run(group, name, Evaluation(outcomes), [g for run in runs for g in run.guesses])
+
+
+def group_rows(runs: Sequence[Run]) -> list[Run]:
+    """Each set's run, then per group a pooled run and, for held-out groups, the pool
+    over only the questions no dev set holds word for word (writers repeat each other)."""
+    dev_questions = {
+        o.question.key for r in runs if r.group == "dev" for o in r.evaluation.outcomes
+    }
+    rows: list[Run] = []
+    for group in dict.fromkeys(run.group for run in runs):
+        members = [run for run in runs if run.group == group]
+        pool = pooled(group, f"**{group}, all**", members)
+        rows += members
+        if len(members) > 1:
+            rows.append(pool)
+        if group != "dev" and dev_questions:
+            rows.append(
+                pool.keeping(
+                    f"**{group}, not in any dev set**",
+                    lambda q: q.key not in dev_questions,
+                )
+            )
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns the exit status."""
     args = parse_args(argv)
@@ -230,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("held-out", args.holdout or HOLDOUT_SETS),
         ("other", args.questions),
     ]
-    runs: list[tuple[str, str, Evaluation, list[BaselineGuess]]] = []
+    runs: list[Run] = []
     for group, paths in groups:
         for path in paths:
             if not path.is_file():
@@ -238,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             questions = load_questions(path)
             guesses = [baseline.guess(q) for q in questions]
-            runs.append((group, f"{group}: {path.name}", evaluate(bot.reply, questions), guesses))
+            runs.append(
+                Run(group, f"{group}: {path.name}", evaluate(bot.reply, questions), guesses)
+            )
     if not runs:
         print("no question set found")
         return 1
@@ -247,8 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cutoff: float = args.baseline_cutoff
         how = "set with --baseline-cutoff"
     else:
-        dev = [g for group, _, _, guesses in runs if group == "dev" for g in guesses]
-        cutoff = best_cutoff(dev or runs[0][3])
+        dev = [g for run in runs if run.group == "dev" for g in run.guesses]
+        cutoff = best_cutoff(dev or runs[0].guesses)
         how = "the best for the baseline on the dev sets: max in-scope accuracy + OOS fallback"
 
     print(
@@ -261,37 +308,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"cut-off {cutoff:g} ({how})."
     )
     print("All figures in %.\n")
-    dev_texts = {
-        o.question.text.strip().lower()
-        for group, _, evaluation, _ in runs
-        if group == "dev"
-        for o in evaluation.outcomes
-    }
     rows: list[tuple[str, str, Figures]] = []
-    for group in dict.fromkeys(group for group, _, _, _ in runs):
-        members = [run for run in runs if run[0] == group]
-        pooled = Evaluation([o for _, _, e, _ in members for o in e.outcomes])
-        guesses = [g for _, _, _, gs in members for g in gs]
-        if len(members) > 1:  # the pooled row: every question of the group counted once
-            members = [*members, (group, f"**{group}, all**", pooled, guesses)]
-        if group != "dev" and dev_texts:
-            # Writers repeat each other ("how long does it take"): the same figures over
-            # only the questions that no dev set holds word for word.
-            def unseen(text: str) -> bool:
-                return text.strip().lower() not in dev_texts
-
-            fresh = Evaluation([o for o in pooled.outcomes if unseen(o.question.text)])
-            fresh_guesses = [g for g in guesses if unseen(g.question.text)]
-            members.append((group, f"**{group}, not in any dev set**", fresh, fresh_guesses))
-        for _, name, evaluation, guesses in members:
-            rows.append((name, "faq bot", bot_figures(evaluation)))
-            rows.append(
-                (name, f"extractOne WRatio >= {cutoff:g}", baseline_figures(guesses, cutoff))
-            )
+    for run in group_rows(runs):
+        rows.append((run.name, "faq bot", bot_figures(run.evaluation)))
+        rows.append(
+            (run.name, f"extractOne WRatio >= {cutoff:g}", baseline_figures(run.guesses, cutoff))
+        )
     print_table(rows)
     if args.failures:
-        for _, name, evaluation, guesses in runs:
-            print_failures(name, evaluation, guesses)
+        for run in runs:
+            print_failures(run.name, run.evaluation, run.guesses)
     return 0
 
 

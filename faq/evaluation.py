@@ -23,6 +23,11 @@ class LabelledQuestion:
     text: str
     expect: str | None
 
+    @property
+    def key(self) -> str:
+        """The question as two writers would both type it ("Does it hurt?" = "does it hurt?")."""
+        return self.text.strip().lower()
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
