@@ -25,6 +25,10 @@ class ReplyKind(StrEnum):
     SMALL_TALK = "small_talk"
     DID_YOU_MEAN = "did_you_mean"
     FALLBACK = "fallback"
+    PROBLEM = "problem"
+    """A client reports a problem after treatment: contact the clinic now."""
+    URGENT = "urgent"
+    """Signs that need urgent medical help first, before the clinic."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,8 @@ class Reply:
     """Related questions after an answer, or the choices of a "did you mean"."""
     candidates: tuple[Candidate, ...] = ()
     """The ranked candidates behind the decision (for logs, debugging and the store)."""
+    offer_handoff: bool = False
+    """Offer "Send my question to the team" (a person at the clinic) with this reply."""
 
 
 def option_for(entry: Entry) -> Option:
