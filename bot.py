@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     # httpx logs request URLs at INFO, and a bot's URLs contain its token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    status: int = args.handler(args)
+    return status
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from faq.engine import FAQ
-from faq.replies import Reply
+from faq.replies import Option, Reply
 
 FAQProvider = Callable[[], FAQ]
 """Returns the FAQ to use now (a reloading holder can hand out a fresh one)."""
@@ -94,7 +94,7 @@ class Repl:
         self.get_faq = get_faq
         self.debug = debug
         self._out = out
-        self.last_options: tuple = ()
+        self.last_options: tuple[Option, ...] = ()
 
     @property
     def out(self) -> TextIO:

@@ -141,11 +141,11 @@ class Analyzer:
         terms: dict[str, float] = {}
         sequence: list[str] = []
         unknown: list[str] = []
-        for term, conf, word in self._apply_synonyms_with(stems, confidence, words):
+        for term, conf, source in self._apply_synonyms_with(stems, confidence, words):
             terms[term] = max(conf, terms.get(term, 0.0))
             sequence.append(term)
-            if word is not None and word not in self._known:
-                unknown.append(word)
+            if source is not None and source not in self._known:
+                unknown.append(source)
         return QueryTerms(terms, tuple(sequence), tuple(corrections), tuple(unknown))
 
     # -- steps --------------------------------------------------------------------------

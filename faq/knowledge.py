@@ -203,7 +203,7 @@ def _suggest(word: str, choices: tuple[str, ...]) -> str:
     return f"allowed keys are: {', '.join(choices)}."
 
 
-def _ids_written(data: dict) -> set[str]:
+def _ids_written(data: dict[Any, Any]) -> set[str]:
     """Every id written in the entry blocks, including entries with mistakes."""
     ids: set[str] = set()
     for block_name in ("entries", "small_talk"):
@@ -273,7 +273,7 @@ class _Builder:
 
     # -- blocks -------------------------------------------------------------------------
 
-    def mapping(self, value: Any, line: int | None, name: str) -> dict:
+    def mapping(self, value: Any, line: int | None, name: str) -> dict[Any, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -395,7 +395,7 @@ class _Builder:
         words = (str(v).strip().lower() for v in value)
         return tuple(dict.fromkeys(w for w in words if w))
 
-    def entries(self, data: dict, block_name: str, *, small_talk: bool) -> list[Entry]:
+    def entries(self, data: dict[Any, Any], block_name: str, *, small_talk: bool) -> list[Entry]:
         block = data.get(block_name)
         if block is None:
             return []
@@ -490,10 +490,10 @@ class _Builder:
         if not ok:
             return None
         return Entry(
-            id=entry_id,
+            id=str(entry_id),
             questions=tuple(str(q).strip() for q in questions),
-            answer=answer.strip(),
-            topic=None if small_talk else topic.strip(),
+            answer=str(answer).strip(),
+            topic=None if small_talk else str(topic).strip(),
             related=tuple(related),
             small_talk=small_talk,
             line=line,
@@ -560,6 +560,6 @@ class _Builder:
                     f"{where} uses {{clinic.{key}}}, but the clinic block has no '{key}'.",
                     f"add '{key}: ...' under 'clinic:'.",
                 )
-            return value
+            return str(value)
 
         return PLACEHOLDER_PATTERN.sub(replace, text)

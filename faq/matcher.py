@@ -190,8 +190,8 @@ class Matcher:
 
         postings: list[list[int]] = [[] for _ in self._term_id]
         phrasing_weight = np.zeros(len(phrasing_terms), dtype=np.float64)
-        for index, terms in enumerate(phrasing_terms):
-            for term in terms:
+        for index, phrasing in enumerate(phrasing_terms):
+            for term in phrasing:
                 term_id = self._term_id[term]
                 postings[term_id].append(index)
                 phrasing_weight[index] += weights[term_id]

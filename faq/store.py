@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from faq.replies import Reply, ReplyKind
 
@@ -265,7 +266,7 @@ class ConversationStore:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 

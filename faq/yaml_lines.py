@@ -12,14 +12,14 @@ from typing import Any
 import yaml
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping from YAML, with ``line`` (where it starts) and ``key_lines``."""
 
     line: int = 0
     key_lines: dict[Any, int]
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A sequence from YAML, with ``line`` (where it starts) and ``item_lines``."""
 
     line: int = 0
