@@ -216,6 +216,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="fix the baseline's cut-off (default: the best one on the dev set)",
     )
     parser.add_argument("--failures", action="store_true", help="list every failing question")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="only the first N questions of each set (smoke)"
+    )
     return parser.parse_args(argv)
 
 
@@ -281,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not path.is_file():
                 print(f"{group} set not found at {path}: skipped")
                 continue
-            questions = load_questions(path)
+            questions = list(load_questions(path))[: args.limit]
             guesses = [baseline.guess(q) for q in questions]
             runs.append(
                 Run(group, f"{group}: {path.name}", evaluate(bot.reply, questions), guesses)

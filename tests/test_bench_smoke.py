@@ -83,7 +83,7 @@ def tiny_clinc(tmp_path: Path) -> Path:
 
 
 def test_accuracy_prints_both_systems_on_both_sets(capsys: pytest.CaptureFixture[str]) -> None:
-    assert load_bench("accuracy").main(["--failures"]) == 0
+    assert load_bench("accuracy").main(["--failures", "--limit", "5"]) == 0
     out = capsys.readouterr().out
     assert "| dev: questions.yaml | faq bot |" in out
     assert "| **dev, all** | faq bot |" in out
