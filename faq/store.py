@@ -343,20 +343,6 @@ class ConversationStore:
         )
         return int(rows[0][0])
 
-    # -- summaries for admin commands ---------------------------------------------------
-
-    def stats(self, days: int) -> str:
-        """A plain-text summary of the last ``days`` days, ready to send to an admin."""
-        from faq.report import format_stats
-
-        return format_stats(self, days)
-
-    def unanswered(self, days: int, limit: int = 10) -> str:
-        """The most frequent unanswered questions of the last ``days`` days, as plain text."""
-        from faq.report import format_unanswered
-
-        return format_unanswered(self, days, limit)
-
 
 def load_or_create_salt(data_dir: Path) -> str:
     """The salt kept in ``data_dir``; a random one is created (mode 0600) the first time."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from faq import FAQ, Option, Reply, ReplyKind, parse_knowledge
+from faq.report import format_stats, format_unanswered
 from faq.store import ConversationStore, StoreError, open_store_from_env
 
 USER = "123456789"
@@ -187,16 +188,16 @@ def test_bad_retention_setting_says_what_to_fix(
 
 
 def test_admin_summaries(store: ConversationStore, faq: FAQ) -> None:
-    assert store.stats(7) == "No questions in the last 7 days."
-    assert store.unanswered(7) == "No unanswered questions in the last 7 days."
+    assert format_stats(store, 7) == "No questions in the last 7 days."
+    assert format_unanswered(store, 7) == "No unanswered questions in the last 7 days."
     for question in ("botox?", "Botox", "do you do botox?", "parking near you"):
         store.record_reply(USER, question, faq.reply(question))
     iid = store.record_reply("u2", "is it painful", faq.reply("is it painful"))
     store.record_feedback(iid, helpful=False)
-    stats = store.stats(7)
+    stats = format_stats(store, 7)
     assert stats.startswith("Last 7 days: 5 questions from 2 people: 1 answered,")
     assert "Feedback: 0 helpful, 1 not helpful." in stats
-    unanswered = store.unanswered(7)
+    unanswered = format_unanswered(store, 7)
     assert unanswered.startswith(
         "Most frequent unanswered questions, last 7 days (2 different questions):\n"
         '  3×  "do you do botox?" (+2 similar)\n'
