@@ -19,6 +19,7 @@ import yaml
 
 from faq.errors import KnowledgeError, Problem
 from faq.yaml_lines import (
+    DuplicateKeyError,
     ScalarNote,
     item_line,
     item_note,
@@ -26,6 +27,7 @@ from faq.yaml_lines import (
     key_note,
     load_yaml_with_lines,
 )
+from faq.yaml_mistakes import explain
 
 TELEGRAM_TEXT_LIMIT = 4096
 """Telegram refuses messages longer than this many characters."""
@@ -149,6 +151,8 @@ def load_knowledge(path: str | Path) -> Knowledge:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > 4 * MAX_FILE_BYTES:  # UTF-8: up to 4 bytes a character
+            raise KnowledgeError([_size_problem(path, path.stat().st_size)])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KnowledgeError(
@@ -176,16 +180,44 @@ def load_knowledge(path: str | Path) -> Knowledge:
 def parse_knowledge(text: str, path: str | Path = "knowledge.yaml") -> Knowledge:
     """Check and build ``Knowledge`` from YAML text; ``path`` is used in messages."""
     path = Path(path)
+    if len(text) > MAX_FILE_BYTES:
+        raise KnowledgeError([_size_problem(path, len(text))])
     try:
         data = load_yaml_with_lines(text)
     except yaml.YAMLError as exc:
-        raise KnowledgeError([_syntax_problem(path, exc)]) from None
+        raise KnowledgeError([_syntax_problem(path, exc, text)]) from None
+    except RecursionError:
+        raise KnowledgeError(
+            [
+                Problem(
+                    path,
+                    None,
+                    "the file is nested far too deeply (lists inside lists, or blocks "
+                    "inside blocks, hundreds of levels down) to be a knowledge file.",
+                    "restore the last good copy; entries need only a few levels.",
+                )
+            ]
+        ) from None
     return _Builder(path).build(data)
 
 
-def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
+def _size_problem(path: Path, size: int) -> Problem:
+    return Problem(
+        path,
+        None,
+        f"the file is {size:,} characters long; the limit is {MAX_FILE_BYTES:,}.",
+        "check that this is the knowledge file and not something else saved under its "
+        "name; remove entries the bot does not need.",
+    )
+
+
+def _syntax_problem(path: Path, exc: yaml.YAMLError, text: str = "") -> Problem:
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
+    if line is not None and not isinstance(exc, DuplicateKeyError):
+        mistake = explain(text.splitlines(), line)
+        if mistake is not None:
+            return Problem(path, mistake.line, mistake.message, mistake.fix)
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"the file is not valid YAML: {what}" + (f" ({context})" if context else "") + "."
@@ -255,7 +287,7 @@ class _Builder:
                 line,
                 f"{what}: the ' #' on this line starts a comment, so only "
                 f"'{note.text}' would be kept and '#{note.comment.rstrip()}' would be lost.",
-                "put the whole text in double quotes, e.g. \"We are the #1 clinic\" "
+                'put the whole text in double quotes, e.g. "We are the #1 clinic" '
                 "(for an answer you can also write 'answer: |' and the text on the next "
                 "lines, indented).",
             )
@@ -463,7 +495,7 @@ class _Builder:
             self.problem(line, f"this {kind} should be a block of keys starting with '- id:'.")
             return None
         entry_id = item.get("id")
-        name = f"{kind} '{entry_id}'" if entry_id else f"the {kind} starting here"
+        name = f"{kind} {entry_id!r}" if entry_id else f"the {kind} starting here"
         allowed = SMALL_TALK_KEYS if small_talk else ENTRY_KEYS
         ok = True
         for key in item:
@@ -503,8 +535,7 @@ class _Builder:
                 (key_line(item, "questions") or 0) + 1 if line else None,
                 f"{name}: the first question has no '- ' in front, so YAML reads all the "
                 "questions as one line of text.",
-                "start every question with '- ' (a dash and a space), lined up under "
-                "each other.",
+                "start every question with '- ' (a dash and a space), lined up under each other.",
             )
             ok = False
             questions = []
