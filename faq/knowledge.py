@@ -329,6 +329,13 @@ class _Builder:
         self.all_ids = _ids_written(data)
         if "entries" not in data:
             self.problem(None, "there is no 'entries:' block.", "add 'entries:' with a list.")
+        elif not any(not entry.small_talk for entry in entries) and not self.problems:
+            self.problem(
+                key_line(data, "entries"),
+                "the 'entries:' block is empty, so the bot could answer nothing.",
+                "restore the entries (the file may have been saved only half-way), or "
+                "add at least one '- id:' entry below 'entries:'.",
+            )
         self.check_ids_and_related(entries)
         messages = self.messages(data.get("messages"), key_line(data, "messages"))
         entries = [self.fill_answer(entry, clinic) for entry in entries]
