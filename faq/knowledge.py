@@ -18,12 +18,24 @@ from typing import Any
 import yaml
 
 from faq.errors import KnowledgeError, Problem
-from faq.yaml_lines import item_line, key_line, load_yaml_with_lines
+from faq.yaml_lines import (
+    DuplicateKeyError,
+    ScalarNote,
+    item_line,
+    item_note,
+    key_line,
+    key_note,
+    load_yaml_with_lines,
+)
+from faq.yaml_mistakes import explain
 
 TELEGRAM_TEXT_LIMIT = 4096
 """Telegram refuses messages longer than this many characters."""
 
-ENTRY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
+ENTRY_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]{0,39}\Z")
+"""Used with ``match``; ``\\Z`` (not ``$``) so that an id ending in a newline is refused."""
+MAX_FILE_BYTES = 5_000_000
+"""The largest knowledge file read (the shipped one is about 150 kB)."""
 PLACEHOLDER_PATTERN = re.compile(r"\{([^{}\s]*)\}")
 
 
@@ -96,6 +108,8 @@ class Knowledge:
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     not_covered: tuple[str, ...] = ()
     """Words and phrases for subjects the bot does not answer about ("botox")."""
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    """Things read in a way staff should confirm (``- yes`` read as the text 'yes')."""
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +151,8 @@ def load_knowledge(path: str | Path) -> Knowledge:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > 4 * MAX_FILE_BYTES:  # UTF-8: up to 4 bytes a character
+            raise KnowledgeError([_size_problem(path, path.stat().st_size)])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KnowledgeError(
@@ -164,16 +180,44 @@ def load_knowledge(path: str | Path) -> Knowledge:
 def parse_knowledge(text: str, path: str | Path = "knowledge.yaml") -> Knowledge:
     """Check and build ``Knowledge`` from YAML text; ``path`` is used in messages."""
     path = Path(path)
+    if len(text) > MAX_FILE_BYTES:
+        raise KnowledgeError([_size_problem(path, len(text))])
     try:
         data = load_yaml_with_lines(text)
     except yaml.YAMLError as exc:
-        raise KnowledgeError([_syntax_problem(path, exc)]) from None
+        raise KnowledgeError([_syntax_problem(path, exc, text)]) from None
+    except RecursionError:
+        raise KnowledgeError(
+            [
+                Problem(
+                    path,
+                    None,
+                    "the file is nested far too deeply (lists inside lists, or blocks "
+                    "inside blocks, hundreds of levels down) to be a knowledge file.",
+                    "restore the last good copy; entries need only a few levels.",
+                )
+            ]
+        ) from None
     return _Builder(path).build(data)
 
 
-def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
+def _size_problem(path: Path, size: int) -> Problem:
+    return Problem(
+        path,
+        None,
+        f"the file is {size:,} characters long; the limit is {MAX_FILE_BYTES:,}.",
+        "check that this is the knowledge file and not something else saved under its "
+        "name; remove entries the bot does not need.",
+    )
+
+
+def _syntax_problem(path: Path, exc: yaml.YAMLError, text: str = "") -> Problem:
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
+    if line is not None and not isinstance(exc, DuplicateKeyError):
+        mistake = explain(text.splitlines(), line)
+        if mistake is not None:
+            return Problem(path, mistake.line, mistake.message, mistake.fix)
     what = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"the file is not valid YAML: {what}" + (f" ({context})" if context else "") + "."
@@ -223,10 +267,43 @@ class _Builder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.all_ids: set[str] = set()
 
     def problem(self, line: int | None, message: str, fix: str = "") -> None:
         self.problems.append(Problem(self.path, line, message, fix))
+
+    def as_typed(self, value: Any, note: ScalarNote | None, line: int | None, what: str) -> Any:
+        """The text staff typed for a question or answer that YAML changed or cut.
+
+        A '#' that cut the text is an error (it may be a real comment); a value YAML read
+        as true/false, a number, a date or null is read back as the typed text, with a
+        warning.
+        """
+        if note is None or not note.text:
+            return value
+        if note.comment is not None:
+            self.problem(
+                line,
+                f"{what}: the ' #' on this line starts a comment, so only "
+                f"'{note.text}' would be kept and '#{note.comment.rstrip()}' would be lost.",
+                'put the whole text in double quotes, e.g. "We are the #1 clinic" '
+                "(for an answer you can also write 'answer: |' and the text on the next "
+                "lines, indented).",
+            )
+            return note.text
+        if note.kind is not None:
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    line,
+                    f"{what}: YAML would read '{note.text}' as {note.kind}; the bot reads "
+                    f"it as the text '{note.text}'.",
+                    f'put it in double quotes ("{note.text}") to make that clear.',
+                )
+            )
+            return note.text
+        return value
 
     def build(self, data: Any) -> Knowledge:
         if data is None:
@@ -252,6 +329,13 @@ class _Builder:
         self.all_ids = _ids_written(data)
         if "entries" not in data:
             self.problem(None, "there is no 'entries:' block.", "add 'entries:' with a list.")
+        elif not any(not entry.small_talk for entry in entries) and not self.problems:
+            self.problem(
+                key_line(data, "entries"),
+                "the 'entries:' block is empty, so the bot could answer nothing.",
+                "restore the entries (the file may have been saved only half-way), or "
+                "add at least one '- id:' entry below 'entries:'.",
+            )
         self.check_ids_and_related(entries)
         messages = self.messages(data.get("messages"), key_line(data, "messages"))
         entries = [self.fill_answer(entry, clinic) for entry in entries]
@@ -269,6 +353,7 @@ class _Builder:
             messages=messages,
             synonyms=synonyms,
             not_covered=not_covered,
+            warnings=tuple(self.warnings),
         )
 
     # -- blocks -------------------------------------------------------------------------
@@ -417,7 +502,7 @@ class _Builder:
             self.problem(line, f"this {kind} should be a block of keys starting with '- id:'.")
             return None
         entry_id = item.get("id")
-        name = f"{kind} '{entry_id}'" if entry_id else f"the {kind} starting here"
+        name = f"{kind} {entry_id!r}" if entry_id else f"the {kind} starting here"
         allowed = SMALL_TALK_KEYS if small_talk else ENTRY_KEYS
         ok = True
         for key in item:
@@ -446,7 +531,22 @@ class _Builder:
             ok = False
         questions = item.get("questions")
         question_lines: list[int | None] = []
-        if not isinstance(questions, list) or not questions:
+        written = questions
+        if isinstance(questions, list):
+            questions = [
+                self.as_typed(q, item_note(written, i), item_line(written, i), name)
+                for i, q in enumerate(written)
+            ]
+        if isinstance(questions, str) and questions.strip():
+            self.problem(
+                (key_line(item, "questions") or 0) + 1 if line else None,
+                f"{name}: the first question has no '- ' in front, so YAML reads all the "
+                "questions as one line of text.",
+                "start every question with '- ' (a dash and a space), lined up under each other.",
+            )
+            ok = False
+            questions = []
+        elif not isinstance(questions, list) or not questions:
             self.problem(
                 key_line(item, "questions"),
                 f"{name} needs 'questions:' with at least one question.",
@@ -458,18 +558,28 @@ class _Builder:
             for index, question in enumerate(questions):
                 if isinstance(question, dict):
                     self.problem(
-                        item_line(questions, index),
+                        item_line(written, index),
                         f"{name} has a question containing ': ', which YAML reads as a "
                         "'key: value' pair, not as text.",
                         'put the question in double quotes: - "pain level: is it bad"',
                     )
                     ok = False
                 elif not isinstance(question, str | int | float) or not str(question).strip():
-                    self.problem(item_line(questions, index), f"{name} has an empty question.")
+                    self.problem(item_line(written, index), f"{name} has an empty question.")
                     ok = False
-                question_lines.append(item_line(questions, index))
-        answer = item.get("answer")
-        if not isinstance(answer, str) or not answer.strip():
+                question_lines.append(item_line(written, index))
+        answer = self.as_typed(
+            item.get("answer"), key_note(item, "answer"), key_line(item, "answer"), name
+        )
+        if isinstance(answer, dict | list):
+            self.problem(
+                key_line(item, "answer"),
+                f"{name}: an answer that starts with '{{' or '[' is read by YAML as a list "
+                "or a block of keys, not as text.",
+                'put the answer in double quotes: answer: "{clinic.phone} is our number."',
+            )
+            ok = False
+        elif not isinstance(answer, str) or not answer.strip():
             self.problem(
                 key_line(item, "answer"),
                 f"{name} has no 'answer'.",

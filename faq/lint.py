@@ -118,6 +118,7 @@ def check_knowledge(path: str | Path) -> CheckResult:
         return result
     result.faq = faq
     result.findings = [
+        *(Finding(Severity.WARNING, p) for p in faq.knowledge.warnings),
         *check_routing(faq),
         *check_near_identical(faq),
         *check_entries(faq),

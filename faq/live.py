@@ -6,6 +6,12 @@
 every ``check_interval`` seconds it looks at the file's modification time and size —
 one ``stat``, no extra dependency — and when they changed it loads the file again.
 
+A change is loaded only once the file has stayed the same for ``settle`` seconds (by
+default one check interval), so a
+file written in place in pieces (``scp``, ``cat >``, some editors) is never read half-way.
+A file that loads but lost more than half of its entries, or all of them, is held back as
+suspicious, like a file that does not load.
+
 A save that does not load (a typo in the YAML, a missing answer) never takes the bot
 down: the last good knowledge keeps answering, the problems are logged at ERROR with
 their lines, kept in ``last_error``, and passed to ``on_error`` (Telegram tells the
@@ -70,6 +76,7 @@ class LiveFAQ:
         *,
         on_error: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        settle: float | None = None,
     ) -> None:
         """Load ``path`` now; raises ``KnowledgeError`` if the first load fails.
 
@@ -81,6 +88,10 @@ class LiveFAQ:
         self.on_error = on_error
         self.last_error: str | None = None
         self._clock = clock
+        self.settle = check_interval if settle is None else settle
+        """A changed file must stay the same this long before it is loaded."""
+        self._pending: tuple[Signature, float] | None = None
+        """A changed signature not loaded yet, and when it was first seen."""
         self._lock = threading.Lock()
         self._signature = _signature(self.path)  # taken before reading: no save is missed
         self._faq = FAQ.from_file(self.path)
@@ -98,7 +109,13 @@ class LiveFAQ:
         try:
             self._next_check = now + self.check_interval
             signature = _signature(self.path)
-            if signature is not None and signature != self._signature:
+            if signature is None or signature == self._signature:
+                self._pending = None
+            elif not self._settled(signature, now):
+                # Still being written, or just saved: look again once it may have settled.
+                self._next_check = now + min(self.check_interval, self.settle)
+            else:
+                self._pending = None
                 ok, message = self._load(signature)
                 if not ok and self.on_error is not None:
                     try:
@@ -116,14 +133,37 @@ class LiveFAQ:
         wait on a load (an event loop) while a background task calls ``current()``."""
         return self._faq
 
+    def _settled(self, signature: Signature, now: float) -> bool:
+        """Has the file stayed as ``signature`` for ``settle`` seconds?
+
+        True when its modification time is that old already, or when this signature was
+        first seen that long ago (the clock may be a test's).
+        """
+        if signature is None:
+            return False
+        if time.time() - signature[0] / 1e9 >= self.settle:
+            return True
+        if self._pending is None or self._pending[0] != signature:
+            self._pending = (signature, now)
+            return False
+        return now - self._pending[1] >= self.settle
+
     def reload(self) -> tuple[bool, str]:
-        """Load the file now, changed or not; returns (ok, a message for staff)."""
+        """Load the file now, changed or not; returns (ok, a message for staff).
+
+        Unlike an automatic reload it does not wait for the file to settle, and it loads
+        a file that lost more than half of its entries (an admin asked for it).
+        """
         with self._lock:
             self._next_check = self._clock() + self.check_interval
-            return self._load(_signature(self.path))
+            return self._load(_signature(self.path), trust_drop=True)
 
-    def _load(self, signature: Signature) -> tuple[bool, str]:
-        """Build a new FAQ from the file; the caller holds the lock."""
+    def _load(self, signature: Signature, *, trust_drop: bool = False) -> tuple[bool, str]:
+        """Build a new FAQ from the file; the caller holds the lock.
+
+        ``trust_drop`` (an admin's explicit reload) loads a file that lost more than half
+        of its entries; an automatic reload holds it back.
+        """
         # Remember this version even if it fails, so a broken save is reported once and
         # the next save is tried again.
         self._signature = signature
@@ -136,10 +176,25 @@ class LiveFAQ:
             )
             log.error("%s", self.last_error)
             return False, self.last_error
+        count = _entry_count(faq)
+        before = _entry_count(self._faq)
+        if count == 0 or (count * 2 < before and not trust_drop):
+            self.last_error = (
+                f"{self.path.name} was NOT reloaded: it has {count} entries where the version "
+                f"loaded at {self._loaded_at} has {before}. That looks like a file saved only "
+                "half-way, so the bot keeps answering from the earlier version. If the "
+                "entries were removed on purpose, check the file with 'python bot.py check' "
+                "and send /reload to load it anyway."
+            )
+            log.error("%s", self.last_error)
+            return False, self.last_error
         self._faq = faq
         self._loaded_at = time.strftime("%H:%M:%S")
         self.last_error = None
-        count = sum(1 for entry in faq.knowledge.entries if not entry.small_talk)
         message = f"Reloaded {self.path.name}: {count} entries."
         log.info("%s", message)
         return True, message
+
+
+def _entry_count(faq: FAQ) -> int:
+    return sum(1 for entry in faq.knowledge.entries if not entry.small_talk)

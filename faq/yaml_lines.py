@@ -3,13 +3,41 @@
 It uses PyYAML's ``SafeLoader`` (plain data only: no object construction), and returns
 dicts and lists that carry the line they start on and the line of each key or item.
 Duplicate keys in one mapping, which YAML would silently overwrite, are reported.
+
+YAML quietly turns some unquoted text into something else: ``yes`` becomes true, ``2024-01-02``
+a date, ``1.5`` a number, and a `` #`` starts a comment that cuts the rest of the line. For
+every unquoted value the loader keeps a ``ScalarNote`` with the text exactly as typed, so the
+knowledge checks can read it as text, or refuse it, instead of losing it silently.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+_TAG_KINDS = {
+    "tag:yaml.org,2002:bool": "true/false",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:null": "nothing (null)",
+}
+_COMMENT_AFTER = re.compile(r"[ \t]+#(.*)")
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarNote:
+    """An unquoted value as it was typed, and what YAML would otherwise make of it."""
+
+    text: str
+    """The characters typed, e.g. ``yes`` or ``We are the``."""
+    kind: str | None = None
+    """What YAML reads instead of text ("true/false", "a number", ...), or None for text."""
+    comment: str | None = None
+    """Text after a `` #`` on the value's last line, which YAML dropped as a comment."""
 
 
 class LineDict(dict[Any, Any]):
@@ -17,6 +45,7 @@ class LineDict(dict[Any, Any]):
 
     line: int = 0
     key_lines: dict[Any, int]
+    notes: dict[Any, ScalarNote]
 
 
 class LineList(list[Any]):
@@ -24,6 +53,7 @@ class LineList(list[Any]):
 
     line: int = 0
     item_lines: list[int]
+    notes: list[ScalarNote | None]
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
@@ -39,6 +69,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
+    mapping.notes = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | float | bool) and key is not None:
@@ -54,6 +85,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
+        note = _note(loader, value_node)
+        if note is not None:
+            mapping.notes[key] = note
     return mapping
 
 
@@ -61,7 +95,26 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     items = LineList(loader.construct_object(child, deep=True) for child in node.value)
     items.line = node.start_mark.line + 1
     items.item_lines = [child.start_mark.line + 1 for child in node.value]
+    items.notes = [_note(loader, child) for child in node.value]
     return items
+
+
+def _note(loader: _LineLoader, node: yaml.Node) -> ScalarNote | None:
+    """A note for an unquoted scalar that is not plain text, or was cut by a comment."""
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return None
+    kind = _TAG_KINDS.get(node.tag)
+    comment = None
+    buffer: str = getattr(loader, "buffer", "")
+    end = node.end_mark.index
+    line_end = buffer.find("\n", end)
+    rest = buffer[end : line_end if line_end >= 0 else len(buffer)].rstrip("\0")
+    match = _COMMENT_AFTER.match(rest)
+    if match and node.value:
+        comment = match.group(1)
+    if kind is None and comment is None:
+        return None
+    return ScalarNote(node.value, kind, comment)
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -81,6 +134,20 @@ def key_line(mapping: Any, key: Any) -> int | None:
     """The line of ``key`` in a LineDict, else of the mapping itself, else None."""
     if isinstance(mapping, LineDict):
         return mapping.key_lines.get(key, mapping.line)
+    return None
+
+
+def key_note(mapping: Any, key: Any) -> ScalarNote | None:
+    """The note on the value of ``key`` in a LineDict, if YAML changed or cut it."""
+    if isinstance(mapping, LineDict):
+        return mapping.notes.get(key)
+    return None
+
+
+def item_note(items: Any, index: int) -> ScalarNote | None:
+    """The note on item ``index`` of a LineList, if YAML changed or cut it."""
+    if isinstance(items, LineList) and index < len(items.notes):
+        return items.notes[index]
     return None
 
 

@@ -52,7 +52,7 @@ def test_syntax_error_names_the_line_and_exits_2(tmp_path: Path, knowledge_text:
     )
     output, status = run_check(path)
     assert status == 2
-    assert "ERROR: knowledge.yaml, line 16: the file is not valid YAML" in output
+    assert "ERROR: knowledge.yaml, line 16: the text on this line contains ': '" in output
     assert output.endswith(
         "the bot cannot load this file; fix the lines above and run the check again."
     )
@@ -268,7 +268,7 @@ def test_cli_exit_codes(
     broken = tmp_path / "broken.yaml"
     broken.write_text("entries:\n  - id: x\n    questions: [a\n", encoding="utf-8")
     assert bot.main(["check", "--knowledge", str(broken)]) == 2
-    assert "broken.yaml, line 4" in capsys.readouterr().out
+    assert "broken.yaml, line 3: the '[' on this line is never closed" in capsys.readouterr().out
 
 
 def test_shipped_knowledge_has_no_errors() -> None:

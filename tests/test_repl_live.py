@@ -54,5 +54,5 @@ def test_piped_repl_picks_up_a_saved_entry_and_keeps_it_after_a_broken_save(
         assert ask(process, "is it painful").startswith("Most clients")
         _, errors = process.communicate(timeout=10)
     assert "NOT reloaded" in errors
-    assert "knowledge.yaml, line 4" in errors
+    assert "knowledge.yaml, line 3" in errors  # the unclosed bracket
     assert process.returncode == 0
