@@ -40,7 +40,7 @@ from adapters.telegram.render import split_message
 from adapters.telegram.webhook import WebhookServer
 from faq import FAQ, KnowledgeError
 from faq.live import LiveFAQ
-from faq.store import ConversationStore, open_store_from_env
+from faq.store import ConversationStore, open_store_or_none
 
 log = logging.getLogger(__name__)
 
@@ -225,9 +225,9 @@ async def serve(
     log.info("stopped")
 
 
-def _open_store(config: Config) -> ConversationStore | None:
-    """The ConversationStore from FAQ_DATA_DIR etc., or None when recording is off."""
-    return open_store_from_env() if config.record else None
+def _open_store(config: Config, knowledge_path: Path) -> ConversationStore | None:
+    """The ConversationStore, or None when recording is off or the folder is read-only."""
+    return open_store_or_none(knowledge_path) if config.record else None
 
 
 def run_telegram(knowledge_path: Path) -> int:
@@ -254,7 +254,7 @@ def run_telegram(knowledge_path: Path) -> int:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2
     try:
-        store = _open_store(config)
+        store = _open_store(config, knowledge_path)
     except Exception as error:  # StoreError: a bad setting, with the fix in the message
         log.error("%s", error)
         return 2
