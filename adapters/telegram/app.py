@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import handlers, texts
+from adapters.telegram import handlers, privacy, texts
 from adapters.telegram.config import Config, ConfigError, load_config
 from adapters.telegram.render import split_message
 from adapters.telegram.webhook import WebhookServer
@@ -110,6 +110,7 @@ def build_application(
     application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
     application.add_handler(CommandHandler("topics", handlers.topics_command, filters=new))
     application.add_handler(CommandHandler("contact", handlers.contact_command, filters=new))
+    privacy.register(application)  # /forget
     # Admin commands (refused to everyone else)
     application.add_handler(CommandHandler("stats", handlers.stats_command, filters=new))
     application.add_handler(CommandHandler("unanswered", handlers.unanswered_command, new))
