@@ -7,6 +7,7 @@ Usage:
     python bot.py ask "does it hurt?" [--json]   # batch answers (or one per stdin line)
     python bot.py check [--questions FILE]       # is knowledge.yaml sound? (exit 1 on errors)
     python bot.py report [--days N] [--csv]      # what clients asked that the bot could not answer
+    python bot.py forget --user ID               # delete what is stored about one client
 
 Every command takes --knowledge PATH (default: FAQ_KNOWLEDGE, else knowledge.yaml
 beside this file).
@@ -91,9 +92,23 @@ def command_report(args: argparse.Namespace) -> int:
     """Print what clients asked that the bot could not answer, and how each entry did."""
     from faq.report import run_report
 
-    output, status = run_report(args.days, as_csv=args.csv)
+    output, status = run_report(args.days, as_csv=args.csv, knowledge=knowledge_path(args))
     print(output, file=sys.stdout if status == 0 else sys.stderr)
     return status
+
+
+def command_forget(args: argparse.Namespace) -> int:
+    """Delete every conversation row stored about one client (a request to staff)."""
+    from faq.store import StoreError, open_store_from_env
+
+    try:
+        with open_store_from_env(knowledge_path(args)) as store:
+            deleted = store.forget(args.user)
+    except StoreError as error:
+        print(f"Cannot delete: {error}", file=sys.stderr)
+        return 2
+    print(f"Deleted {deleted} stored question(s) for user {args.user}.")
+    return 0
 
 
 def command_default(args: argparse.Namespace) -> int:
@@ -155,11 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report",
+        parents=[common],
         help="what clients asked that the bot could not answer (from FAQ_DATA_DIR)",
     )
     report.add_argument("--days", type=int, default=30, help="period in days (default: 30)")
     report.add_argument("--csv", action="store_true", help="one CSV table, for a spreadsheet")
     report.set_defaults(handler=command_report)
+
+    forget = commands.add_parser(
+        "forget", parents=[common], help="delete everything stored about one client, on request"
+    )
+    forget.add_argument("--user", required=True, metavar="ID", help="the client's Telegram id")
+    forget.set_defaults(handler=command_forget)
     return parser
 
 

@@ -19,10 +19,13 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 
+from faq.errors import KnowledgeError
 from faq.replies import ReplyKind
 from faq.text import STOPWORDS
 
@@ -44,6 +47,8 @@ class QuestionGroup:
     near_entries: Counter[str] = field(default_factory=Counter)
     best_score: float = 0.0
     chosen: Counter[str] = field(default_factory=Counter)
+    not_covered: str | None = None
+    """The not_covered subject these questions are about ("botox"), if any."""
 
     @property
     def nearly_matched(self) -> str | None:
@@ -66,10 +71,31 @@ def content_words(question: str) -> str:
     return " ".join(content) if content else normal
 
 
+def not_covered_subject(question: str, subjects: Sequence[str]) -> str | None:
+    """The not_covered subject ``question`` names ("do you do botx" -> "botox"), if any."""
+    words = utils.default_process(question).split()
+    for subject in subjects:
+        wanted = utils.default_process(subject).split()
+        if not wanted:
+            continue
+        for start in range(len(words) - len(wanted) + 1):
+            typed = " ".join(words[start : start + len(wanted)])
+            # A typo ("botx") still names the subject; short subjects must match exactly.
+            cutoff = 100.0 if len(subject) < 5 else 85.0
+            if fuzz.ratio(typed, " ".join(wanted)) >= cutoff:
+                return subject
+    return None
+
+
 def group_questions(
-    questions: list[UnansweredQuestion], cutoff: float = SIMILARITY_CUTOFF
+    questions: list[UnansweredQuestion],
+    cutoff: float = SIMILARITY_CUTOFF,
+    not_covered: Sequence[str] = (),
 ) -> list[QuestionGroup]:
-    """Group near-identical questions; the biggest groups first (ties: alphabetical)."""
+    """Group near-identical questions; the biggest groups first (ties: alphabetical).
+
+    Questions about a ``not_covered`` subject are grouped by that subject.
+    """
     by_text: dict[str, list[UnansweredQuestion]] = {}
     for item in questions:
         key = content_words(item.question)
@@ -79,7 +105,19 @@ def group_questions(
     ordered = sorted(by_text.items(), key=lambda kv: -len(kv[1]))
     groups: list[QuestionGroup] = []
     keys: list[str] = []
+    by_subject: dict[str, QuestionGroup] = {}
     for key, items in ordered:
+        subject = not_covered_subject(items[0].question, not_covered)
+        if subject is not None:
+            group = by_subject.get(subject) or QuestionGroup(
+                question=items[0].question.strip(), not_covered=subject
+            )
+            if subject not in by_subject:
+                by_subject[subject] = group
+                groups.append(group)
+                keys.append("\0" + subject)  # never matched by a client's wording
+            _add(group, items)
+            continue
         match = process.extractOne(
             key, keys, scorer=fuzz.token_set_ratio, processor=None, score_cutoff=cutoff
         )
@@ -89,18 +127,22 @@ def group_questions(
             keys.append(key)
         else:
             group = groups[match[2]]
-        for item in items:
-            group.count += 1
-            group.variants[item.question.strip()] += 1
-            if item.top_entry:
-                group.near_entries[item.top_entry] += 1
-                group.best_score = max(group.best_score, item.top_score)
-            if item.chosen_entry:
-                group.chosen[item.chosen_entry] += 1
+        _add(group, items)
     # Name each group by its most frequent wording.
     for group in groups:
         group.question = group.variants.most_common(1)[0][0]
     return sorted(groups, key=lambda g: (-g.count, g.question.casefold()))
+
+
+def _add(group: QuestionGroup, items: list[UnansweredQuestion]) -> None:
+    for item in items:
+        group.count += 1
+        group.variants[item.question.strip()] += 1
+        if item.top_entry:
+            group.near_entries[item.top_entry] += 1
+            group.best_score = max(group.best_score, item.top_score)
+        if item.chosen_entry:
+            group.chosen[item.chosen_entry] += 1
 
 
 def _plural(n: int, word: str) -> str:
@@ -113,6 +155,11 @@ def _clip(text: str, width: int) -> str:
 
 
 def _group_line(group: QuestionGroup) -> str:
+    if group.not_covered is not None:
+        return (
+            f'{group.count:>3}×  "{_clip(group.question, 70)}"\n'
+            f"      asked about {group.not_covered}, which the bot does not cover: nothing to add"
+        )
     near = (
         f"nearest: {group.nearly_matched} ({group.best_score:.0f})" if group.nearly_matched else ""
     )
@@ -186,11 +233,13 @@ def worst_entries(counts: list[EntryCount]) -> list[EntryCount]:
     return sorted(worst, key=lambda c: (-c.not_helpful, c.helpful, c.entry_id))
 
 
-def format_report(store: ConversationStore, days: int, limit: int = 20) -> str:
-    """The terminal report for staff."""
+def format_report(
+    store: ConversationStore, days: int, limit: int = 20, not_covered: Sequence[str] = ()
+) -> str:
+    """The terminal report for staff (``not_covered``: the knowledge's subjects)."""
     counts = store.entry_counts(days)
     lines = [summary_line(store, days), "", "== Questions the bot could not answer =="]
-    groups = group_questions(store.unanswered_questions(days))
+    groups = group_questions(store.unanswered_questions(days), not_covered=not_covered)
     if groups:
         lines.append(
             "Add these as questions to the nearest entry if it answers them, or write a new entry."
@@ -230,16 +279,24 @@ CSV_COLUMNS = [
 ]
 
 
-def format_csv(store: ConversationStore, days: int) -> str:
-    """The whole report as one CSV table (a ``section`` column tells the parts apart)."""
+def format_csv(
+    store: ConversationStore | None, days: int, not_covered: Sequence[str] = ()
+) -> str:
+    """The whole report as one CSV table (a ``section`` column tells the parts apart).
+
+    With no store (nothing recorded yet) it is the header row alone.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for group in group_questions(store.unanswered_questions(days)):
+    if store is None:
+        return out.getvalue()
+    unanswered = store.unanswered_questions(days)
+    for group in group_questions(unanswered, not_covered=not_covered):
         writer.writerow(
             {
-                "section": "unanswered",
-                "entry": group.nearly_matched or "",
+                "section": "not_covered" if group.not_covered else "unanswered",
+                "entry": group.not_covered or group.nearly_matched or "",
                 "question": group.question,
                 "count": group.count,
                 "nearest_score": f"{group.best_score:.1f}",
@@ -260,25 +317,40 @@ def format_csv(store: ConversationStore, days: int) -> str:
     return out.getvalue()
 
 
-def run_report(days: int, *, as_csv: bool = False) -> tuple[str, int]:
+def run_report(
+    days: int, *, as_csv: bool = False, knowledge: Path | None = None
+) -> tuple[str, int]:
     """The whole ``report`` command on the store configured by the environment.
 
-    Returns the output and the exit status (2 when the store cannot be used).
+    ``knowledge`` names the not_covered subjects and, with the environment, the data
+    folder. Returns the output and the exit status (2 when the store cannot be used).
     """
+    from faq.knowledge import load_knowledge
     from faq.store import DB_NAME, StoreError, data_dir_from_env, open_store_from_env
 
     if days < 1:
         return "--days should be 1 or more.", 2
-    database = data_dir_from_env() / DB_NAME
+    not_covered: tuple[str, ...] = ()
+    if knowledge is not None:
+        try:
+            not_covered = load_knowledge(knowledge).not_covered
+        except KnowledgeError as error:
+            return f"{error}\n\nThe report needs {knowledge} to load; fix it first.", 2
+    database = data_dir_from_env(knowledge) / DB_NAME
     if not database.exists():
+        if as_csv:
+            return format_csv(None, days).rstrip("\n"), 0
         return (
             f"No conversations recorded yet: {database} does not exist. The Telegram bot "
             "creates it (set FAQ_DATA_DIR if it keeps its data elsewhere).",
             0,
         )
     try:
-        with open_store_from_env() as store:
-            text = format_csv(store, days) if as_csv else format_report(store, days)
+        with open_store_from_env(knowledge) as store:
+            if as_csv:
+                text = format_csv(store, days, not_covered)
+            else:
+                text = format_report(store, days, not_covered=not_covered)
     except StoreError as error:
         return f"Cannot read the conversations: {error}", 2
     return text, 0

@@ -8,8 +8,9 @@ is a *choice*; a helpful / not helpful button is *feedback*; both point at their
 interaction and are deleted with it.
 
 Rows older than the retention period are deleted when the store opens, every few
-hours while the bot runs, and whenever ``purge()`` runs. E-mail addresses, @usernames
-and phone numbers a client types are masked before the question is stored.
+hours while the bot runs, and whenever ``purge()`` runs. Personal details a client
+types (contact details, names, dates, addresses, NHS and card numbers: see
+``faq.redact``) are masked before the question is stored.
 
 The file uses WAL mode, so ``report`` can read while the bot writes;
 one connection behind a lock makes it safe for handlers running concurrently.
@@ -28,7 +29,6 @@ import hmac
 import json
 import logging
 import os
-import re
 import secrets
 import sqlite3
 import threading
@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from faq.redact import redact
 from faq.replies import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -50,24 +51,6 @@ MAX_QUESTION_CHARACTERS = 2000
 STORED_CANDIDATES = 5
 PURGE_EVERY_SECONDS = 6 * 3600
 """A long-running bot also deletes expired rows this often (checked when writing)."""
-
-_REDACTIONS = (
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
-    (re.compile(r"(?<!\w)@\w{3,}"), "[username]"),
-    (re.compile(r"\+?\(?\d(?:[\s().-]{0,2}\d){8,}"), "[number]"),
-)
-
-
-def redact(question: str) -> str:
-    """The question with e-mail addresses, @usernames and phone-like numbers masked.
-
-    Clients sometimes type their contact details; those are not needed to learn what
-    the bot could not answer, so they are never stored.
-    """
-    for pattern, replacement in _REDACTIONS:
-        question = pattern.sub(replacement, question)
-    return question
-
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS interactions (
@@ -99,6 +82,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 class StoreError(Exception):
     """The conversation store cannot be opened or used; the message says what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """The data folder or database cannot be written (read-only, missing, damaged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +147,7 @@ class ConversationStore:
             with self._db:
                 self._db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(
+            raise StoreUnavailable(
                 f"cannot open the conversation database {self.path} ({exc}). Check that the "
                 "folder exists and is writable (FAQ_DATA_DIR), and that the file is not damaged."
             ) from exc
@@ -264,6 +251,16 @@ class ConversationStore:
             log.info("deleted %d conversation rows older than %d days", cursor.rowcount, days)
         return cursor.rowcount
 
+    def forget(self, user: str) -> int:
+        """Delete every row stored about ``user`` (a client's /forget); returns how many
+        interactions were deleted (their choices and feedback go with them)."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "DELETE FROM interactions WHERE user_hash = ?", (self.user_hash(user),)
+            )
+        log.info("deleted %d conversation rows on a client's request", cursor.rowcount)
+        return cursor.rowcount
+
     # -- reading ------------------------------------------------------------------------
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -362,19 +359,32 @@ def load_or_create_salt(data_dir: Path) -> str:
     return salt
 
 
-def data_dir_from_env() -> Path:
-    """The data folder: FAQ_DATA_DIR, else ./data."""
-    return Path(os.environ.get("FAQ_DATA_DIR") or "data")
+def data_dir_from_env(knowledge: Path | None = None) -> Path:
+    """The data folder, never dependent on the directory the bot was started from.
+
+    FAQ_DATA_DIR if set; else $STATE_DIRECTORY (set by systemd's ``StateDirectory=``);
+    else a ``data`` folder beside the knowledge file; else ``data`` beside this package.
+    """
+    chosen = os.environ.get("FAQ_DATA_DIR")
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    if state:
+        return Path(state).resolve()
+    base = knowledge.resolve().parent if knowledge else Path(__file__).resolve().parent.parent
+    return base / "data"
 
 
-def open_store_from_env() -> ConversationStore:
+def open_store_from_env(knowledge: Path | None = None) -> ConversationStore:
     """Open the store configured by FAQ_DATA_DIR, FAQ_RETENTION_DAYS and FAQ_HASH_SALT.
 
-    FAQ_DATA_DIR defaults to ./data (created if missing); FAQ_RETENTION_DAYS to 90;
+    The data folder is ``data_dir_from_env(knowledge)`` (created if missing);
+    FAQ_RETENTION_DAYS defaults to 90;
     without FAQ_HASH_SALT a random salt is generated once and kept in the data folder.
     Raises ``StoreError`` with what to fix on a bad setting.
     """
-    data_dir = data_dir_from_env()
+    data_dir = data_dir_from_env(knowledge)
+    log.info("conversation data folder: %s", data_dir)
     raw_days = os.environ.get("FAQ_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
     try:
         retention_days = int(raw_days)
@@ -387,7 +397,20 @@ def open_store_from_env() -> ConversationStore:
             data_dir.mkdir(parents=True, mode=0o700)
         salt = os.environ.get("FAQ_HASH_SALT") or load_or_create_salt(data_dir)
     except OSError as exc:
-        raise StoreError(
+        raise StoreUnavailable(
             f"cannot use the data folder {data_dir} ({exc}). Set FAQ_DATA_DIR to a writable folder."
         ) from exc
     return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=retention_days)
+
+
+def open_store_or_none(knowledge: Path | None = None) -> ConversationStore | None:
+    """``open_store_from_env``, or None (logged once) when the data folder cannot be written.
+
+    A read-only or missing data folder must not stop the bot answering clients: it
+    then answers without recording anything.
+    """
+    try:
+        return open_store_from_env(knowledge)
+    except StoreUnavailable as error:
+        log.warning("answering without recording conversations: %s", error)
+        return None

@@ -337,3 +337,34 @@ def test_terminal_output_follows_the_current_stdout(faq: FAQ) -> None:
         terminal.ask(faq, ["hi"])
         terminal.Repl(lambda: faq).run(["hi"])
     assert buffer.getvalue().count("Hello from the test clinic!") == 2
+
+
+def test_forget_and_report_take_knowledge_and_its_data_folder(
+    bot: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from faq import Reply, ReplyKind
+    from faq.store import DB_NAME, ConversationStore
+
+    knowledge = tmp_path / "clinic" / "knowledge.yaml"
+    knowledge.parent.mkdir()
+    knowledge.write_text(KNOWLEDGE_TEXT, encoding="utf-8")
+    for name in ("FAQ_DATA_DIR", "STATE_DIRECTORY", "FAQ_HASH_SALT", "FAQ_KNOWLEDGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    data = knowledge.parent / "data"
+    data.mkdir()
+    (data / "hash_salt").write_text("salt\n", encoding="utf-8")
+    with ConversationStore(data / DB_NAME, salt="salt") as store:
+        store.record_reply("42", "parking?", Reply(ReplyKind.FALLBACK, "Sorry", None, 0.0))
+        store.record_reply("7", "parking", Reply(ReplyKind.FALLBACK, "Sorry", None, 0.0))
+
+    assert bot.main(["report", "--knowledge", str(knowledge)]) == 0
+    assert "parking" in capsys.readouterr().out
+    assert bot.main(["forget", "--knowledge", str(knowledge), "--user", "42"]) == 0
+    assert "Deleted 1 " in capsys.readouterr().out
+    with ConversationStore(data / DB_NAME, salt="salt") as store:
+        assert store.count_interactions() == 1
+        assert store.user_hash("42") not in str(store.unanswered_questions(30))

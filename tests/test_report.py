@@ -140,3 +140,53 @@ def test_run_report_reads_the_env_store(
     text, status = run_report(7, as_csv=True)
     assert text.startswith("section,entry,question,count")
     assert run_report(0)[1] == 2
+
+
+@pytest.fixture
+def knowledge_with_botox(tmp_path: Path, knowledge_text: str) -> Path:
+    path = tmp_path / "clinic" / "knowledge.yaml"
+    path.parent.mkdir()
+    path.write_text(knowledge_text + "not_covered: [botox, lip filler]\n", encoding="utf-8")
+    return path
+
+
+def test_not_covered_subjects_are_grouped_as_such(seeded: ConversationStore) -> None:
+    seeded.record_reply("9", "botx for wrinkles?", fallback("price", 20.0))
+    report = format_report(seeded, 30, not_covered=("botox", "lip filler"))
+    assert (
+        '  3×  "Do you do botox"\n'
+        "      asked about botox, which the bot does not cover: nothing to add"
+    ) in report.replace('"do you do botox?"', '"Do you do botox"')
+    assert "nearest: price" not in report
+    assert "nearest: contact" in report  # parking is still a question to add
+
+
+def test_csv_marks_not_covered_subjects(seeded: ConversationStore) -> None:
+    rows = list(csv.DictReader(io.StringIO(format_csv(seeded, 30, ("botox",)))))
+    botox = [r for r in rows if r["section"] == "not_covered"]
+    assert [(r["entry"], r["count"]) for r in botox] == [("botox", "2")]
+
+
+def test_csv_without_database_is_a_header_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAQ_DATA_DIR", str(tmp_path / "nothing"))
+    output, status = run_report(30, as_csv=True)
+    assert status == 0
+    rows = list(csv.reader(io.StringIO(output)))
+    assert rows == [list(csv.DictReader(io.StringIO(format_csv(None, 30))).fieldnames or [])]
+    assert rows[0][0] == "section"
+
+
+def test_run_report_reads_the_knowledge_and_its_data_folder(
+    knowledge_with_botox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAQ_DATA_DIR", raising=False)
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    data = knowledge_with_botox.parent / "data"
+    data.mkdir()
+    with ConversationStore(data / DB_NAME, salt="s") as store:
+        store.record_reply("1", "do you do botox", fallback("price", 30.0))
+    output, status = run_report(30, knowledge=knowledge_with_botox)
+    assert status == 0
+    assert "asked about botox, which the bot does not cover" in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import stat
 import threading
@@ -14,7 +15,14 @@ import pytest
 
 from faq import FAQ, Option, Reply, ReplyKind, parse_knowledge
 from faq.report import format_stats, format_unanswered
-from faq.store import ConversationStore, StoreError, open_store_from_env
+from faq.store import (
+    ConversationStore,
+    StoreError,
+    StoreUnavailable,
+    data_dir_from_env,
+    open_store_from_env,
+    open_store_or_none,
+)
 
 USER = "123456789"
 
@@ -230,3 +238,82 @@ def test_a_long_running_store_purges_as_it_writes(tmp_path: Path, faq: FAQ) -> N
         store._next_purge = 0.0  # hours later
         store.record_reply(USER, "new", faq.reply("x"))
         assert [q for (q,) in rows(store.path, "SELECT question FROM interactions")] == ["new"]
+
+
+def test_the_ten_personal_formats_never_reach_the_database(
+    store: ConversationStore, faq: FAQ
+) -> None:
+    typed = {
+        "name": "hi im Sarah Jones",
+        "date of birth": "dob 12/03/1990",
+        "date": "can I come on 14 May 2026",
+        "address": "I live at 12 High Street",
+        "postcode": "near SW1A 1AA",
+        "nhs number": "my nhs no is 943 476 5919",
+        "card": "card 4111-1111-1111-1111",
+        "iban": "refund to GB82WEST12345698765432",
+        "email": "sarah@example.com",
+        "phone": "07700 900123",
+    }
+    for text in typed.values():
+        store.record_reply(USER, text, faq.reply(text))
+    stored = " ".join(q for (q,) in rows(store.path, "SELECT question FROM interactions"))
+    for secret in ("Sarah", "1990", "May 2026", "High Street", "SW1A", "5919", "4111",
+                   "GB82", "example.com", "900123"):
+        assert secret not in stored
+
+
+def test_forget_leaves_no_row_for_that_client(store: ConversationStore, faq: FAQ) -> None:
+    mine = store.record_reply(USER, "does it hurt", faq.reply("does it hurt"))
+    store.record_feedback(mine, helpful=True)
+    store.record_choice(mine, "pain")
+    store.record_reply("someone else", "price?", faq.reply("price?"))
+    assert store.forget(USER) == 1
+    assert store.user_hash(USER) not in str(rows(store.path, "SELECT * FROM interactions"))
+    assert rows(store.path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert rows(store.path, "SELECT COUNT(*) FROM choices") == [(0,)]
+    assert store.count_interactions() == 1  # the other client's row stays
+
+
+def test_data_folder_does_not_depend_on_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAQ_DATA_DIR", raising=False)
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    knowledge = tmp_path / "clinic" / "knowledge.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert data_dir_from_env(knowledge) == tmp_path.resolve() / "clinic" / "data"
+    assert data_dir_from_env().is_absolute()
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    assert data_dir_from_env(knowledge) == tmp_path.resolve() / "state"
+    monkeypatch.setenv("FAQ_DATA_DIR", "custom")
+    assert data_dir_from_env(knowledge) == tmp_path.resolve() / "custom"
+
+
+def test_a_read_only_data_folder_degrades_to_no_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    folder.chmod(0o500)
+    monkeypatch.setenv("FAQ_DATA_DIR", str(folder))
+    monkeypatch.delenv("FAQ_HASH_SALT", raising=False)
+    if os.access(folder, os.W_OK):  # root writes anyway: a folder under a file cannot exist
+        monkeypatch.setenv("FAQ_DATA_DIR", str(tmp_path / "a-file" / "data"))
+        (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    try:
+        with pytest.raises(StoreUnavailable):
+            open_store_from_env()
+        assert open_store_or_none() is None
+        assert "answering without recording" in caplog.text
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_bad_setting_still_stops_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAQ_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FAQ_RETENTION_DAYS", "ninety")
+    with pytest.raises(StoreError, match="FAQ_RETENTION_DAYS"):
+        open_store_or_none()

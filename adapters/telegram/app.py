@@ -34,13 +34,13 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import handlers, texts
+from adapters.telegram import handlers, privacy, texts
 from adapters.telegram.config import Config, ConfigError, load_config
 from adapters.telegram.render import split_message
 from adapters.telegram.webhook import WebhookServer
 from faq import FAQ, KnowledgeError
 from faq.live import LiveFAQ
-from faq.store import ConversationStore, open_store_from_env
+from faq.store import ConversationStore, open_store_or_none
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ def build_application(
     application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
     application.add_handler(CommandHandler("topics", handlers.topics_command, filters=new))
     application.add_handler(CommandHandler("contact", handlers.contact_command, filters=new))
+    privacy.register(application)  # /forget
     # Admin commands (refused to everyone else)
     application.add_handler(CommandHandler("stats", handlers.stats_command, filters=new))
     application.add_handler(CommandHandler("unanswered", handlers.unanswered_command, new))
@@ -225,9 +226,9 @@ async def serve(
     log.info("stopped")
 
 
-def _open_store(config: Config) -> ConversationStore | None:
-    """The ConversationStore from FAQ_DATA_DIR etc., or None when recording is off."""
-    return open_store_from_env() if config.record else None
+def _open_store(config: Config, knowledge_path: Path) -> ConversationStore | None:
+    """The ConversationStore, or None when recording is off or the folder is read-only."""
+    return open_store_or_none(knowledge_path) if config.record else None
 
 
 def run_telegram(knowledge_path: Path) -> int:
@@ -254,7 +255,7 @@ def run_telegram(knowledge_path: Path) -> int:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2
     try:
-        store = _open_store(config)
+        store = _open_store(config, knowledge_path)
     except Exception as error:  # StoreError: a bad setting, with the fix in the message
         log.error("%s", error)
         return 2
