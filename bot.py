@@ -82,7 +82,7 @@ def command_check(args: argparse.Namespace) -> int:
     """Check the knowledge file before deploying: exit 1 on errors, 0 with warnings only."""
     from faq.lint import run_check
 
-    output, status = run_check(knowledge_path(args), args.questions)
+    output, status = run_check(knowledge_path(args), args.questions, args.source)
     print(output)
     return status
 
@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--questions",
         metavar="FILE",
         help="also measure accuracy on a labelled question set (e.g. tests/eval/questions.yaml)",
+    )
+    check.add_argument(
+        "--source",
+        metavar="FILE",
+        nargs="+",
+        help="check every answer against these articles (default: the file's 'sources:')",
     )
     check.set_defaults(handler=command_check)
 
