@@ -83,9 +83,39 @@ def command_check(args: argparse.Namespace) -> int:
     """Check the knowledge file before deploying: exit 1 on errors, 0 with warnings only."""
     from faq.lint import run_check
 
-    output, status = run_check(knowledge_path(args), args.questions)
+    output, status = run_check(knowledge_path(args), args.questions, args.source)
     print(output)
     return status
+
+
+def command_import(args: argparse.Namespace) -> int:
+    """Draft entries from articles into a separate file for staff to review."""
+    from faq.articles import read_article
+    from faq.importer import draft_entries, drafts_yaml, import_summary
+
+    path = knowledge_path(args)
+    out = Path(args.out) if args.out else path.parent / "drafts.yaml"
+    if out.exists() and not args.overwrite:
+        print(
+            f"{out} already exists, so nothing was written.\n"
+            "Choose another file with --out FILE, or add --overwrite to replace it.",
+            file=sys.stderr,
+        )
+        return 2
+    articles = []
+    for name in args.article:
+        try:
+            articles.append(read_article(name))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "not found"
+            print(f"The article {name} {reason}: nothing was written.", file=sys.stderr)
+            return 2
+    faq = exit_on_knowledge_error(path, FAQ.from_file) if path.exists() else None
+    drafts = draft_entries(articles, faq)
+    clinic = faq.knowledge.clinic if faq else None
+    out.write_text(drafts_yaml(drafts, out.parent, clinic), encoding="utf-8")
+    print(import_summary(drafts, out))
+    return 0
 
 
 def command_report(args: argparse.Namespace) -> int:
@@ -166,7 +196,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also measure accuracy on a labelled question set (e.g. tests/eval/questions.yaml)",
     )
+    check.add_argument(
+        "--source",
+        metavar="FILE",
+        nargs="+",
+        help="check every answer against these articles (default: the file's 'sources:')",
+    )
     check.set_defaults(handler=command_check)
+
+    importer = commands.add_parser(
+        "import",
+        parents=[common],
+        help="draft entries from articles (.txt, .md, .html) into a file to review",
+    )
+    importer.add_argument("article", nargs="+", help="article files")
+    importer.add_argument(
+        "--out", metavar="FILE", help="drafts file (default: drafts.yaml beside the knowledge)"
+    )
+    importer.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    importer.set_defaults(handler=command_import)
 
     report = commands.add_parser(
         "report",

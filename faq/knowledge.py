@@ -51,6 +51,9 @@ class Entry:
     small_talk: bool = False
     line: int | None = None
     question_lines: tuple[int | None, ...] = ()
+    source: str | None = None
+    """``source: clinic`` marks the clinic's own information (booking, prices, hours): the
+    grounding check does not look for it in the source articles."""
 
     @property
     def label(self) -> str:
@@ -110,6 +113,8 @@ class Knowledge:
     """Words and phrases for subjects the bot does not answer about ("botox")."""
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     """Things read in a way staff should confirm (``- yes`` read as the text 'yes')."""
+    sources: tuple[Path, ...] = ()
+    """The articles the answers come from (``sources:``), for ``check``'s grounding."""
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -136,8 +141,9 @@ TOP_LEVEL_KEYS = (
     "not_covered",
     "entries",
     "small_talk",
+    "sources",
 )
-ENTRY_KEYS = ("id", "topic", "questions", "answer", "related")
+ENTRY_KEYS = ("id", "topic", "questions", "answer", "related", "source")
 SMALL_TALK_KEYS = ("id", "questions", "answer", "related")
 CLINIC_KEYS = tuple(f.name for f in fields(Clinic))
 SETTINGS_KEYS = tuple(f.name for f in fields(Settings))
@@ -338,6 +344,7 @@ class _Builder:
             )
         self.check_ids_and_related(entries)
         messages = self.messages(data.get("messages"), key_line(data, "messages"))
+        sources = self.sources(data.get("sources"), key_line(data, "sources"))
         entries = [self.fill_answer(entry, clinic) for entry in entries]
         messages = {
             name: self.fill(text, clinic, key_line(data.get("messages"), name), f"message {name}")
@@ -354,6 +361,7 @@ class _Builder:
             synonyms=synonyms,
             not_covered=not_covered,
             warnings=tuple(self.warnings),
+            sources=sources,
         )
 
     # -- blocks -------------------------------------------------------------------------
@@ -480,6 +488,20 @@ class _Builder:
         words = (str(v).strip().lower() for v in value)
         return tuple(dict.fromkeys(w for w in words if w))
 
+    def sources(self, value: Any, line: int | None) -> tuple[Path, ...]:
+        """``sources:``: article files, relative to the knowledge file."""
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            self.problem(
+                line,
+                "'sources:' should be a list of article files.",
+                "write it as: sources: [articles/microneedling.txt]",
+            )
+            return ()
+        return tuple(self.path.parent / item.strip() for item in items)
+
     def entries(self, data: dict[Any, Any], block_name: str, *, small_talk: bool) -> list[Entry]:
         block = data.get(block_name)
         if block is None:
@@ -597,6 +619,14 @@ class _Builder:
             )
             ok = False
             related = []
+        source = item.get("source")
+        if source is not None and not (isinstance(source, str) and source.strip()):
+            self.problem(
+                key_line(item, "source"),
+                f"{name}: 'source' should be the word clinic (or left out).",
+                "write: source: clinic   for the clinic's own information, such as prices",
+            )
+            ok = False
         if not ok:
             return None
         return Entry(
@@ -608,6 +638,7 @@ class _Builder:
             small_talk=small_talk,
             line=line,
             question_lines=tuple(question_lines),
+            source=source.strip() if isinstance(source, str) else None,
         )
 
     # -- across entries -----------------------------------------------------------------

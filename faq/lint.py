@@ -18,7 +18,7 @@ also measures the bot on a labelled question set (the format of tests/eval/).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -28,9 +28,11 @@ import yaml
 from rapidfuzz import fuzz, process, utils
 
 from faq.analysis import NOT_COVERED
+from faq.articles import read_article
 from faq.engine import FAQ
 from faq.errors import KnowledgeError, Problem
 from faq.evaluation import Evaluation, LabelledQuestion, evaluate, load_questions
+from faq.grounding import check_grounding
 from faq.knowledge import CLINIC_KEYS, TELEGRAM_TEXT_LIMIT, Entry
 from faq.replies import ReplyKind
 from faq.yaml_lines import key_line, load_yaml_with_lines
@@ -107,8 +109,9 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-def check_knowledge(path: str | Path) -> CheckResult:
-    """Load and lint the knowledge file at ``path``."""
+def check_knowledge(path: str | Path, sources: Sequence[str | Path] | None = None) -> CheckResult:
+    """Load and lint the knowledge file at ``path``; answers are checked against
+    ``sources`` (default: the file's own ``sources:`` list)."""
     path = Path(path)
     result = CheckResult(path)
     try:
@@ -124,6 +127,7 @@ def check_knowledge(path: str | Path) -> CheckResult:
         *check_entries(faq),
         *check_not_covered(faq),
         *check_clinic(path),
+        *check_sources(faq, faq.knowledge.sources if sources is None else sources),
     ]
     result.findings.sort(key=lambda f: (f.problem.line or 0, f.severity != Severity.ERROR))
     return result
@@ -318,13 +322,56 @@ def check_clinic(path: Path) -> Iterable[Finding]:
             )
 
 
-def run_check(path: str | Path, questions: str | Path | None = None) -> tuple[str, int]:
+def check_sources(faq: FAQ, sources: Sequence[str | Path]) -> Iterable[Finding]:
+    """Answer sentences whose facts appear in none of the source articles."""
+    knowledge = faq.knowledge
+    articles = []
+    for source in sources:
+        try:
+            articles.append(read_article(source))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "not found"
+            yield Finding(
+                Severity.WARNING,
+                Problem(
+                    knowledge.path,
+                    None,
+                    f"the source article {source} {reason}, so answers were not checked "
+                    "against it.",
+                    "fix the path under 'sources:' (relative to this file), or save the "
+                    "article as UTF-8 text.",
+                ),
+            )
+    if not articles:
+        return
+    names = ", ".join(article.path.name for article in articles)
+    for finding in check_grounding(knowledge, articles):
+        facts = ", ".join(finding.facts)
+        yield Finding(
+            Severity.WARNING,
+            Problem(
+                knowledge.path,
+                finding.line,
+                f"entry '{finding.entry_id}' says {_quote(finding.sentence)}, but {facts} "
+                f"appear{'s' if len(finding.facts) == 1 else ''} in no source article ({names}).",
+                "state only what the article says, or, if this is the clinic's own "
+                "information (prices, booking, opening hours), add 'source: clinic' to "
+                "the entry.",
+            ),
+        )
+
+
+def run_check(
+    path: str | Path,
+    questions: str | Path | None = None,
+    sources: Sequence[str | Path] | None = None,
+) -> tuple[str, int]:
     """The whole ``check`` command: its output and exit status.
 
     Status 0: no errors (warnings allowed); 1: errors; 2: the knowledge file or the
     question file cannot be loaded.
     """
-    result = check_knowledge(path)
+    result = check_knowledge(path, sources)
     parts = [str(finding) for finding in result.findings]
     status = 1 if result.errors else 0
     if result.faq is None:
