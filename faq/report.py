@@ -18,8 +18,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -279,9 +279,7 @@ CSV_COLUMNS = [
 ]
 
 
-def format_csv(
-    store: ConversationStore | None, days: int, not_covered: Sequence[str] = ()
-) -> str:
+def format_csv(store: ConversationStore | None, days: int, not_covered: Sequence[str] = ()) -> str:
     """The whole report as one CSV table (a ``section`` column tells the parts apart).
 
     With no store (nothing recorded yet) it is the header row alone.

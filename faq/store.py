@@ -84,7 +84,7 @@ class StoreError(Exception):
     """The conversation store cannot be opened or used; the message says what to do."""
 
 
-class StoreUnavailable(StoreError):
+class StoreUnavailableError(StoreError):
     """The data folder or database cannot be written (read-only, missing, damaged)."""
 
 
@@ -147,7 +147,7 @@ class ConversationStore:
             with self._db:
                 self._db.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(
+            raise StoreUnavailableError(
                 f"cannot open the conversation database {self.path} ({exc}). Check that the "
                 "folder exists and is writable (FAQ_DATA_DIR), and that the file is not damaged."
             ) from exc
@@ -397,7 +397,7 @@ def open_store_from_env(knowledge: Path | None = None) -> ConversationStore:
             data_dir.mkdir(parents=True, mode=0o700)
         salt = os.environ.get("FAQ_HASH_SALT") or load_or_create_salt(data_dir)
     except OSError as exc:
-        raise StoreUnavailable(
+        raise StoreUnavailableError(
             f"cannot use the data folder {data_dir} ({exc}). Set FAQ_DATA_DIR to a writable folder."
         ) from exc
     return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=retention_days)
@@ -411,6 +411,6 @@ def open_store_or_none(knowledge: Path | None = None) -> ConversationStore | Non
     """
     try:
         return open_store_from_env(knowledge)
-    except StoreUnavailable as error:
+    except StoreUnavailableError as error:
         log.warning("answering without recording conversations: %s", error)
         return None

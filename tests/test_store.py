@@ -18,7 +18,7 @@ from faq.report import format_stats, format_unanswered
 from faq.store import (
     ConversationStore,
     StoreError,
-    StoreUnavailable,
+    StoreUnavailableError,
     data_dir_from_env,
     open_store_from_env,
     open_store_or_none,
@@ -258,8 +258,18 @@ def test_the_ten_personal_formats_never_reach_the_database(
     for text in typed.values():
         store.record_reply(USER, text, faq.reply(text))
     stored = " ".join(q for (q,) in rows(store.path, "SELECT question FROM interactions"))
-    for secret in ("Sarah", "1990", "May 2026", "High Street", "SW1A", "5919", "4111",
-                   "GB82", "example.com", "900123"):
+    for secret in (
+        "Sarah",
+        "1990",
+        "May 2026",
+        "High Street",
+        "SW1A",
+        "5919",
+        "4111",
+        "GB82",
+        "example.com",
+        "900123",
+    ):
         assert secret not in stored
 
 
@@ -302,7 +312,7 @@ def test_a_read_only_data_folder_degrades_to_no_store(
         monkeypatch.setenv("FAQ_DATA_DIR", str(tmp_path / "a-file" / "data"))
         (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
     try:
-        with pytest.raises(StoreUnavailable):
+        with pytest.raises(StoreUnavailableError):
             open_store_from_env()
         assert open_store_or_none() is None
         assert "answering without recording" in caplog.text

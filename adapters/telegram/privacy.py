@@ -37,9 +37,10 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     store = context.bot_data.get("store")
     if context.user_data is not None:
         context.user_data.clear()
-    if context.chat_data is not None and update.effective_chat is not None:
-        if update.effective_chat.id == user.id:  # a private chat is this client's alone
-            context.chat_data.clear()
+    chat = update.effective_chat
+    # A private chat is this client's alone; a group's chat data is everyone's.
+    if context.chat_data is not None and chat is not None and chat.id == user.id:
+        context.chat_data.clear()
     if store is None:
         await message.reply_text(NOTHING_STORED)
         return
