@@ -557,7 +557,7 @@ class _Builder:
         if isinstance(questions, list):
             questions = [
                 self.as_typed(q, item_note(written, i), item_line(written, i), name)
-                for i, q in enumerate(written)
+                for i, q in enumerate(questions)
             ]
         if isinstance(questions, str) and questions.strip():
             self.problem(

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from typing import Any
 
 from fake_bot_api import FakeBotAPI
 
-from adapters.telegram.app import build_application, serve
+from adapters.telegram.app import build_application, run_bot
 from adapters.telegram.config import Config
 from faq import FAQ, ReplyKind
 
@@ -79,34 +80,28 @@ class InProcessBot:
         reload_interval: float = 2.0,
         **config: Any,
     ) -> None:
-        self.config = Config(token=TOKEN, api_base_url=api.base_url, **config)
+        self.config = Config(
+            token=TOKEN, api_base_url=api.base_url, reload_seconds=reload_interval, **config
+        )
         self.application = build_application(self.config, get_faq, store=store, live=live)
-        self.live = live
-        self.reload_interval = reload_interval
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
+        self.stop_seconds: float | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bot", daemon=True)
         self.error: BaseException | None = None
 
     def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            self._ready.set()
-            await serve(
-                self.application,
-                self.config,
-                self._stop,
-                live=self.live,
-                reload_interval=self.reload_interval,
-            )
-
+        # run_polling / run_webhook as in production, on this thread's own loop; no
+        # signal handlers (only the main thread may set them).
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._ready.set()
         try:
-            asyncio.run(main())
+            run_bot(self.application, self.config, stop_signals=())
         except BaseException as error:  # surfaced by stop()
             self.error = error
-            self._ready.set()
+        finally:
+            self._loop.close()
 
     def start(self) -> InProcessBot:
         """Start serving (updates injected before it polls simply wait in the queue)."""
@@ -114,11 +109,20 @@ class InProcessBot:
         assert self._ready.wait(START_TIMEOUT), "the bot thread did not start"
         return self
 
+    async def _stop_once_running(self) -> None:
+        # stop_running() before start() finished would be lost (PTB checks its marker only
+        # after post_init), so a test that stops at once waits for the start first.
+        while not self.application.running:  # noqa: ASYNC110  (PTB offers no event)
+            await asyncio.sleep(0.01)
+        self.application.stop_running()
+
     def stop(self) -> None:
         """Ask the bot to stop as SIGTERM would, and wait for a clean finish."""
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stop.set)
+        started = time.perf_counter()
+        if self._loop is not None and not self._loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self._stop_once_running(), self._loop)
         self._thread.join(START_TIMEOUT)
+        self.stop_seconds = time.perf_counter() - started
         assert not self._thread.is_alive(), "the bot did not stop"
         if self.error is not None:
             raise self.error
@@ -170,6 +174,19 @@ class BotProcess:
     def log(self) -> str:
         """What the process has written so far (stdout and stderr)."""
         return self.stderr_path.read_text(errors="replace")
+
+
+def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
+    """Wait until something accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def post_update(port: int, path: str, update: dict, secret: str | None) -> int:

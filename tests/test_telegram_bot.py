@@ -7,7 +7,10 @@ asserts on what the bot sent back. The subprocess tests (``test_telegram_e2e.py`
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +21,14 @@ from telegram_support import (
     KNOWLEDGE,
     TOKEN,
     TRY_QUESTIONS,
+    InProcessBot,
     free_port,
     plain_buttons,
     post_update,
     question_of_kind,
     running_bot,
     text_of,
+    wait_for_port,
 )
 
 from adapters.telegram import callbacks
@@ -443,8 +448,11 @@ def test_real_store_records_an_unanswered_question(api, faq, tmp_path):
             api.wait_for(lambda c: c.method == "editMessageReplyMarkup")
             api.message(ADMIN, "/unanswered 1")
             report = text_of(expect_reply(api, ADMIN))
+            assert store.count_interactions() == 2
         assert NONSENSE in report
-        assert store.count_interactions() == 2
+        # post_shutdown closed the store when the bot stopped.
+        with pytest.raises(sqlite3.ProgrammingError):
+            store.count_interactions()
     finally:
         store.close()
 
@@ -484,6 +492,7 @@ def test_webhook_checks_the_secret_on_every_request(api, faq):
     ):
         set_webhook = api.wait_for(lambda c: c.method == "setWebhook")[0]
         assert set_webhook.params["secret_token"] == "s3cret-token"
+        wait_for_port(port)
         update = {
             "update_id": 1,
             "message": {
@@ -514,3 +523,49 @@ def test_one_info_line_per_message_and_text_only_when_asked(api, faq, caplog, lo
     assert ("eczema" in lines[0]) is log_text
     if not log_text:
         assert not any("eczema" in r.getMessage() for r in caplog.records)
+
+
+STOP_LIMIT = 2.0
+"""Issue 12: a bot stops within 2 s, even with an idle keep-alive connection open."""
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_stops_promptly_with_an_idle_keep_alive_connection(api, faq, mode):
+    port = free_port()
+    webhook = (
+        {
+            "webhook_url": "https://bot.example.invalid/tg/hook",
+            "listen": "127.0.0.1",
+            "port": port,
+            "webhook_secret": "s3cret",
+        }
+        if mode == "webhook"
+        else {}
+    )
+    bot = InProcessBot(api, lambda: faq, **webhook).start()
+    idle = None
+    try:
+        if mode == "webhook":
+            wait_for_port(port)
+            idle = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            update = {"update_id": 5, "message": {
+                "message_id": 1, "date": 0, "text": "price",
+                "chat": {"id": 31, "type": "private"},
+                "from": {"id": 31, "is_bot": False, "first_name": "A"}}}  # fmt: skip
+            headers = {
+                "Content-Type": "application/json",
+                "X-Telegram-Bot-Api-Secret-Token": "s3cret",
+            }
+            idle.request("POST", "/tg/hook", json.dumps(update), headers)
+            response = idle.getresponse()  # HTTP/1.1: the connection then stays open, idle
+            response.read()
+            assert response.status == 200
+        else:
+            api.message(31, "price")
+        expect_reply(api, 31)
+    finally:
+        bot.stop()
+        if idle is not None:
+            idle.close()
+    assert bot.stop_seconds is not None
+    assert bot.stop_seconds < STOP_LIMIT, f"{mode} took {bot.stop_seconds:.1f} s to stop"

@@ -25,6 +25,7 @@ from telegram_support import (
     post_update,
     question_of_kind,
     text_of,
+    wait_for_port,
 )
 
 from faq import FAQ, ReplyKind
@@ -198,6 +199,7 @@ def test_webhook_mode_as_deployed(tmp_path, faq):
             set_webhook = hooked.wait_for(lambda c: c.method == "setWebhook", timeout=60)[0]
             assert set_webhook.params["url"] == "https://bot.example.invalid/telegram/hook"
             assert set_webhook.params["secret_token"] == "deploy-secret_1"
+            wait_for_port(port)
             update = {"update_id": 1, "message": {
                 "message_id": 1, "date": 0, "text": "price",
                 "chat": {"id": 301, "type": "private"},

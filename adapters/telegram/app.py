@@ -1,13 +1,13 @@
-"""Running the Telegram bot: building the Application, polling or webhook, shutdown.
+"""Running the Telegram bot on python-telegram-bot's own lifecycle.
 
 Usage (normally through ``bot.py``)::
 
     TELEGRAM_BOT_TOKEN=123:abc python bot.py              # long polling
     WEBHOOK_URL=https://bot.example.com/tg PORT=8080 ...  # webhook behind a proxy
 
-The knowledge file is watched and reloaded while the bot runs (``faq.live``), and
-questions the bot could not answer are recorded (``faq.store``) when those modules are
-present; the handlers work without them.
+``run_bot`` hands the Application to ``run_polling`` or ``run_webhook`` (PTB's tornado
+server, with the secret token checked by PTB). ``post_init`` registers the command menu
+and starts the knowledge reload job on the JobQueue; ``post_shutdown`` closes the store.
 """
 
 from __future__ import annotations
@@ -15,17 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -35,9 +33,10 @@ from telegram.ext import (
 )
 
 from adapters.telegram import handlers, privacy, texts
+from adapters.telegram.admins import notify_admins
+from adapters.telegram.callbacks import PATTERNS, ButtonKind
 from adapters.telegram.config import Config, ConfigError, load_config
-from adapters.telegram.render import split_message
-from adapters.telegram.webhook import WebhookServer
+from adapters.telegram.services import CONTEXT_TYPES, BotApp, Context
 from faq import FAQ, KnowledgeError
 from faq.live import LiveFAQ
 from faq.store import ConversationStore, open_store_or_none
@@ -46,7 +45,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 """Edits, channel posts and the rest are never even fetched."""
-RELOAD_CHECK_SECONDS = 2.0
+RELOAD_JOB = "knowledge-reload"
 
 
 class RedactToken(logging.Filter):
@@ -70,18 +69,61 @@ class RedactToken(logging.Filter):
         return True
 
 
+BUTTON_HANDLERS = {
+    ButtonKind.ENTRY: handlers.on_answer_button,
+    ButtonKind.CHOICE: handlers.on_answer_button,
+    ButtonKind.FEEDBACK: handlers.on_feedback_button,
+    ButtonKind.TOPIC: handlers.on_topic_button,
+    ButtonKind.TOPICS: handlers.on_topic_button,
+}
+
+
+def register_handlers(application: BotApp) -> None:
+    """Every client, admin and button handler, in the order PTB should try them.
+
+    Extra features (hand-off, say) add their own handlers after this, in group 0 or
+    their own group."""
+    new = filters.UpdateType.MESSAGE  # not edits: a reply to an edit would be noise
+    private = filters.ChatType.PRIVATE
+    add = application.add_handler
+    # Client commands
+    add(CommandHandler("start", handlers.start, filters=new))
+    add(CommandHandler("help", handlers.help_command, filters=new))
+    add(CommandHandler("topics", handlers.topics_command, filters=new))
+    add(CommandHandler("contact", handlers.contact_command, filters=new))
+    privacy.register(application)  # /forget
+    # Admin commands (refused to everyone else)
+    add(CommandHandler("stats", handlers.stats_command, filters=new))
+    add(CommandHandler("unanswered", handlers.unanswered_command, filters=new))
+    add(CommandHandler("reload", handlers.reload_command, filters=new))
+    # Questions, buttons (one handler per kind; anything else is out of date)
+    add(MessageHandler(new & filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    for kind, callback in BUTTON_HANDLERS.items():
+        add(CallbackQueryHandler(callback, pattern=PATTERNS[kind]))
+    add(CallbackQueryHandler(handlers.on_stale_button))
+    # Everything else a private chat can send
+    add(MessageHandler(new & private & filters.COMMAND, handlers.unknown_command))
+    add(
+        MessageHandler(
+            new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_other_message
+        )
+    )
+    application.add_error_handler(handlers.error_handler)
+
+
 def build_application(
     config: Config,
     get_faq: Callable[[], FAQ],
     *,
-    store: ConversationStore | None = None,
+    store: ConversationStore | Any = None,
     live: LiveFAQ | None = None,
-) -> Application:
-    """The Application with every handler registered and its services in ``bot_data``."""
-    application = (
+) -> BotApp:
+    """The Application with its services, lifecycle hooks and every handler registered."""
+    built = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.api_base_url)
+        .context_types(CONTEXT_TYPES)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -92,138 +134,100 @@ def build_application(
         .concurrent_updates(64)
         .connection_pool_size(64)
         .pool_timeout(30.0)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data.update(
-        get_faq=get_faq,
-        store=store,
-        live=live,
-        admin_ids=config.admin_ids,
-        log_text=config.log_text,
-        notified_error=None,
-    )
-    new = filters.UpdateType.MESSAGE  # not edits: a reply to an edit would be noise
-    private = filters.ChatType.PRIVATE
-
-    # Client commands
-    application.add_handler(CommandHandler("start", handlers.start, filters=new))
-    application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
-    application.add_handler(CommandHandler("topics", handlers.topics_command, filters=new))
-    application.add_handler(CommandHandler("contact", handlers.contact_command, filters=new))
-    privacy.register(application)  # /forget
-    # Admin commands (refused to everyone else)
-    application.add_handler(CommandHandler("stats", handlers.stats_command, filters=new))
-    application.add_handler(CommandHandler("unanswered", handlers.unanswered_command, new))
-    application.add_handler(CommandHandler("reload", handlers.reload_command, filters=new))
-    # Questions, buttons, and everything else a chat can send
-    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, handlers.on_text))
-    application.add_handler(CallbackQueryHandler(handlers.on_button))
-    application.add_handler(
-        MessageHandler(new & private & filters.COMMAND, handlers.unknown_command)
-    )
-    application.add_handler(
-        MessageHandler(
-            new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_other_message
-        )
-    )
-    application.add_error_handler(handlers.error_handler)
+    # The builder's types cannot follow context_types(); this is what it built.
+    application = cast(BotApp, built)
+    services = application.bot_data
+    services.get_faq = get_faq
+    services.store = store
+    services.live = live
+    services.admin_ids = config.admin_ids
+    services.log_text = config.log_text
+    services.reload_seconds = config.reload_seconds
+    register_handlers(application)
     return application
 
 
-async def notify_admins(application: Application, text: str) -> None:
-    """Send plain ``text`` to every admin (those who never started the bot are skipped)."""
-    for admin_id in application.bot_data.get("admin_ids") or ():
-        try:
-            for part in split_message(text):
-                await application.bot.send_message(admin_id, part)
-        except Forbidden:
-            log.warning("an admin has not started the bot, so could not be told")
-        except TelegramError as error:
-            log.warning("could not tell an admin about the knowledge file (%s)", error)
+async def reload_job(context: Context) -> None:
+    """Check the knowledge file (in a worker thread: a YAML load never holds up the event
+    loop); tell admins when a save fails to load, and again when it loads after that."""
+    services = context.bot_data
+    if services.live is None:
+        return
+    try:
+        await asyncio.to_thread(services.live.current)
+    except Exception:
+        log.exception("checking the knowledge file failed")
+        return
+    error = services.live.last_error
+    if error == services.notified_error:
+        return
+    services.notified_error = error
+    text = f"⚠️ {error}" if error else "✅ The knowledge file loads again; reloaded."
+    await notify_admins(context.bot, services.admin_ids, text)
 
 
-async def watch_reloads(application: Application, live: LiveFAQ, interval: float) -> None:
-    """Check the knowledge file every ``interval`` seconds; tell admins when a save fails
-    to load, and again when it loads after that."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await asyncio.to_thread(live.current)
-        except Exception:
-            log.exception("checking the knowledge file failed")
-            continue
-        error = live.last_error
-        if error == application.bot_data.get("notified_error"):
-            continue
-        application.bot_data["notified_error"] = error
-        if error:
-            await notify_admins(application, f"⚠️ {error}")
-        else:
-            await notify_admins(application, "✅ The knowledge file loads again; reloaded.")
-
-
-async def _set_commands(application: Application) -> None:
+async def post_init(application: BotApp) -> None:
+    """Register the command menu and start the reload job (PTB calls this at start)."""
     try:
         await application.bot.set_my_commands(
             [BotCommand(name, about) for name, about in texts.COMMANDS]
         )
     except TelegramError as error:
         log.warning("could not register the command menu (%s)", error)
+    services = application.bot_data
+    if services.live is not None and application.job_queue is not None:
+        interval = services.reload_seconds
+        application.job_queue.run_repeating(reload_job, interval, first=interval, name=RELOAD_JOB)
+    store = services.store
+    log.info(
+        "bot @%s is starting; live reload %s; recording %s; %d admin(s)",
+        application.bot.username,
+        "on" if services.live is not None else "off",
+        f"to {store.path}" if getattr(store, "path", None) else "off",
+        len(services.admin_ids),
+    )
 
 
-async def serve(
-    application: Application,
-    config: Config,
-    stop: asyncio.Event,
-    *,
-    live: LiveFAQ | None = None,
-    reload_interval: float = RELOAD_CHECK_SECONDS,
-) -> None:
-    """Run ``application`` (polling, or webhook when configured) until ``stop`` is set."""
-    async with application:  # initialize (getMe) ... shutdown
-        await _set_commands(application)
-        await application.start()
-        server: WebhookServer | None = None
-        if config.webhook_url:
-            server = WebhookServer(application, config.webhook_path, config.webhook_secret)
-            port = await server.start(config.listen, config.port)
-            await application.bot.set_webhook(
-                config.webhook_url,
-                secret_token=config.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
-            mode = f"webhook on {config.listen}:{port}{config.webhook_path}"
-        else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, bootstrap_retries=5
-            )
-            mode = "long polling"
-        watcher = None
-        if live is not None:
-            watcher = asyncio.create_task(watch_reloads(application, live, reload_interval))
-        store = application.bot_data.get("store")
-        log.info(
-            "bot @%s is running (%s); live reload %s; recording %s; %d admin(s)",
-            application.bot.username,
-            mode,
-            "on" if live is not None else "off",
-            f"to {store.path}" if getattr(store, "path", None) else "off",
-            len(config.admin_ids),
-        )
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping")
-            if watcher is not None:
-                watcher.cancel()
-            if server is not None:
-                await server.stop()
-            elif application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
+async def post_shutdown(application: BotApp) -> None:
+    """Close the store (PTB calls this last, after every handler has finished)."""
+    store = application.bot_data.store
+    if store is not None and hasattr(store, "close"):
+        await asyncio.to_thread(store.close)
     log.info("stopped")
+
+
+def run_bot(
+    application: BotApp, config: Config, *, stop_signals: Sequence[int] | None = None
+) -> None:
+    """Run until a stop signal (default SIGINT, SIGTERM, SIGABRT) or ``stop_running()``:
+    PTB's ``run_webhook`` when WEBHOOK_URL is set, else ``run_polling``."""
+    # PTB's default stop signals unless told otherwise (a thread may set none).
+    signals: dict[str, Any] = {} if stop_signals is None else {"stop_signals": stop_signals}
+    if config.webhook_url:
+        log.info("webhook on %s:%d%s", config.listen, config.port, config.webhook_path)
+        application.run_webhook(
+            listen=config.listen,
+            port=config.port,
+            url_path=config.webhook_path.lstrip("/"),
+            webhook_url=config.webhook_url,
+            secret_token=config.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=5,
+            close_loop=False,
+            **signals,
+        )
+    else:
+        log.info("long polling")
+        application.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=5,
+            close_loop=False,
+            **signals,
+        )
 
 
 def _open_store(config: Config, knowledge_path: Path) -> ConversationStore | None:
@@ -259,11 +263,10 @@ def run_telegram(knowledge_path: Path) -> int:
     except Exception as error:  # StoreError: a bad setting, with the fix in the message
         log.error("%s", error)
         return 2
-    # Handlers take the loaded FAQ as it is; watch_reloads checks the file in a worker
-    # thread, so a YAML load never holds up the event loop (and every other chat).
+    # Handlers take the loaded FAQ as it is; the reload job checks the file in a thread.
     application = build_application(config, live.loaded, store=store, live=live)
     try:
-        asyncio.run(_main(application, config, live))
+        run_bot(application, config)
     except InvalidToken:
         log.error("Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather.")
         return 2
@@ -272,17 +275,8 @@ def run_telegram(knowledge_path: Path) -> int:
         return 1
     finally:
         if store is not None:
-            store.close()
+            store.close()  # also after a failed start, when post_shutdown never ran
     return 0
 
 
-async def _main(application: Application, config: Config, live: LiveFAQ) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-    await serve(application, config, stop, live=live, reload_interval=config.reload_seconds)
-
-
-__all__ = ["build_application", "run_telegram", "serve"]
+__all__ = ["build_application", "register_handlers", "run_bot", "run_telegram"]

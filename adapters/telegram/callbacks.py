@@ -15,25 +15,40 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 MAX_CALLBACK_BYTES = 64
 
 _ENTRY = r"[a-z0-9][a-z0-9_]{0,39}"
-_PATTERNS = {
-    "entry": re.compile(rf"e:(?P<entry>{_ENTRY})"),
-    "choice": re.compile(rf"c:(?P<interaction>\d{{1,15}}):(?P<entry>{_ENTRY})"),
-    "feedback": re.compile(r"f:(?P<interaction>\d{1,15}):(?P<helpful>[01])"),
-    "topic": re.compile(r"t:(?P<topic>[0-9a-f]{10})"),
-    "topics": re.compile(r"T"),
+
+
+class ButtonKind(StrEnum):
+    """The kinds of inline button the bot sends."""
+
+    ENTRY = "entry"
+    CHOICE = "choice"
+    FEEDBACK = "feedback"
+    TOPIC = "topic"
+    TOPICS = "topics"
+
+
+# Anchored with \Z (not $, which also matches before a final newline), so that
+# ``re.match`` (as CallbackQueryHandler uses) means a whole match.
+PATTERNS = {
+    ButtonKind.ENTRY: re.compile(rf"e:(?P<entry>{_ENTRY})\Z"),
+    ButtonKind.CHOICE: re.compile(rf"c:(?P<interaction>\d{{1,15}}):(?P<entry>{_ENTRY})\Z"),
+    ButtonKind.FEEDBACK: re.compile(r"f:(?P<interaction>\d{1,15}):(?P<helpful>[01])\Z"),
+    ButtonKind.TOPIC: re.compile(r"t:(?P<topic>[0-9a-f]{10})\Z"),
+    ButtonKind.TOPICS: re.compile(r"T\Z"),
 }
+"""The pattern of each kind's callback data, for ``CallbackQueryHandler(pattern=...)``."""
 
 
 @dataclass(frozen=True, slots=True)
 class Callback:
     """A parsed button press."""
 
-    action: str
-    """One of: entry, choice, feedback, topic, topics."""
+    action: ButtonKind
     entry_id: str | None = None
     interaction_id: int | None = None
     helpful: bool | None = None
@@ -71,10 +86,11 @@ TOPICS = "T"
 
 def parse(data: str | None) -> Callback | None:
     """The button press ``data`` stands for, or None when it is unknown or malformed."""
-    if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
+    # surrogatepass: a forged callback may carry lone surrogates; it is still only refused.
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_CALLBACK_BYTES:
         return None
-    for action, pattern in _PATTERNS.items():
-        match = pattern.fullmatch(data)
+    for action, pattern in PATTERNS.items():
+        match = pattern.match(data)
         if match is None:
             continue
         fields = match.groupdict()

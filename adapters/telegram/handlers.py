@@ -1,12 +1,9 @@
 """Telegram handlers: each turns one update into the core's reply and sends it.
 
-Handlers hold no FAQ of their own: they ask ``bot_data["get_faq"]()`` each time, so a
-reloaded knowledge file is used at once. The optional ``bot_data["store"]`` (a
-``ConversationStore``) records questions, "did you mean" choices and feedback; a
-failing store is logged and never stops a client getting an answer.
-
-``bot_data`` keys: ``get_faq`` (required), ``store``, ``live`` (a ``LiveFAQ`` for
-``/reload``), ``admin_ids`` (a set of Telegram user ids) and ``log_text`` (bool).
+Handlers hold no FAQ of their own: they ask ``context.bot_data.get_faq()`` (a typed
+``Services``) each time, so a reloaded knowledge file is used at once. The optional
+``store`` records questions, "did you mean" choices and feedback; a failing store is
+logged and never stops a client getting an answer.
 """
 
 from __future__ import annotations
@@ -20,15 +17,18 @@ from typing import Any
 from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from adapters.telegram import callbacks, keyboards, texts
+from adapters.telegram.admins import notify_admins
 from adapters.telegram.render import escape
 from adapters.telegram.sending import edit_or_send, send_html, send_plain
+from adapters.telegram.services import Context
 from faq import FAQ, Knowledge, Reply
 
 log = logging.getLogger(__name__)
 
+ADMIN_ERROR_INTERVAL = 600.0
+"""Seconds before the admins are told again of the same kind of error."""
 DEFAULT_REPORT_DAYS = 7
 MAX_REPORT_DAYS = 3650
 
@@ -36,16 +36,16 @@ MAX_REPORT_DAYS = 3650
 # -- services from bot_data -----------------------------------------------------------
 
 
-def get_faq(context: ContextTypes.DEFAULT_TYPE) -> FAQ:
+def get_faq(context: Context) -> FAQ:
     """The FAQ to answer with right now."""
-    return context.bot_data["get_faq"]()
+    return context.bot_data.get_faq()
 
 
-def _store(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return context.bot_data.get("store")
+def _store(context: Context) -> Any:
+    return context.bot_data.store
 
 
-async def _store_call(context: ContextTypes.DEFAULT_TYPE, method: str, *args: Any) -> Any:
+async def _store_call(context: Context, method: str, *args: Any) -> Any:
     """Call a store method in a worker thread (SQLite may wait on a lock; other chats
     must not); on any failure log it and return None, and the chat goes on."""
     store = _store(context)
@@ -58,10 +58,10 @@ async def _store_call(context: ContextTypes.DEFAULT_TYPE, method: str, *args: An
         return None
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def _is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
     chat = update.effective_chat
-    admins = context.bot_data.get("admin_ids") or frozenset()
+    admins = context.bot_data.admin_ids
     return (
         user is not None
         and chat is not None
@@ -70,12 +70,10 @@ def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     )
 
 
-def _log_reply(
-    context: ContextTypes.DEFAULT_TYPE, source: str, reply: Reply, started: float, text: str
-) -> None:
+def _log_reply(context: Context, source: str, reply: Reply, started: float, text: str) -> None:
     """The one INFO line per handled message; the user's text only if FAQ_LOG_TEXT=1."""
     elapsed_ms = (time.perf_counter() - started) * 1000
-    extra = f" text={text!r}" if context.bot_data.get("log_text") else ""
+    extra = f" text={text!r}" if context.bot_data.log_text else ""
     log.info(
         "%s reply=%s entry=%s score=%.0f ms=%.1f%s",
         source,
@@ -122,7 +120,7 @@ def _reply_to(message: Message) -> int | None:
 
 async def _answer_command(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     name: str,
     send: Callable[..., Awaitable[Any]],
     text_for: Callable[[Knowledge], str],
@@ -139,19 +137,19 @@ async def _answer_command(
     _log_command(name, started)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """Greet the client with the clinic's welcome and the topics as buttons."""
     await _answer_command(
         update, context, "start", send_plain, texts.start, keyboards.topics_keyboard
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     """Explain how to use the bot when the command /help is issued."""
     await _answer_command(update, context, "help", send_html, texts.help_text)
 
 
-async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics_command(update: Update, context: Context) -> None:
     """List the topics as buttons when the command /topics is issued."""
     await _answer_command(
         update,
@@ -163,12 +161,12 @@ async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def contact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def contact_command(update: Update, context: Context) -> None:
     """Send the clinic's contact details when the command /contact is issued."""
     await _answer_command(update, context, "contact", send_plain, texts.contact)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """Point to /help for a command the bot does not know (private chats only)."""
     message = update.effective_message
     if message is not None:
@@ -179,17 +177,18 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # -- admin commands -------------------------------------------------------------------
 
 
-def _days(context: ContextTypes.DEFAULT_TYPE) -> int:
+def _days(context: Context) -> int:
     """The number of days given after an admin command (default 7)."""
     args = context.args or []
-    if args and args[0].isdigit():
+    # Strictly ASCII digits: "²".isdigit() is True, but int("²") raises.
+    if args and args[0].isascii() and args[0].isdecimal():
         return max(1, min(int(args[0]), MAX_REPORT_DAYS))
     return DEFAULT_REPORT_DAYS
 
 
 async def _admin_reply(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     produce: Callable[[], Awaitable[str]],
 ) -> None:
     """Send ``produce()`` (plain text) to an admin; everyone else gets 'not available'."""
@@ -205,7 +204,7 @@ async def _admin_reply(
     log.info("command %s by an admin", name)
 
 
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats_command(update: Update, context: Context) -> None:
     """Send an admin the summary of recent conversations (/stats [days])."""
 
     async def produce() -> str:
@@ -217,7 +216,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _admin_reply(update, context, produce)
 
 
-async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered_command(update: Update, context: Context) -> None:
     """Send an admin the most frequent unanswered questions (/unanswered [days])."""
 
     async def produce() -> str:
@@ -229,15 +228,15 @@ async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await _admin_reply(update, context, produce)
 
 
-async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_command(update: Update, context: Context) -> None:
     """Reload the knowledge file now, for an admin (/reload)."""
 
     async def produce() -> str:
-        live = context.bot_data.get("live")
+        live = context.bot_data.live
         if live is None:
             return texts.NO_LIVE
         ok, result = await asyncio.to_thread(live.reload)
-        context.bot_data["notified_error"] = live.last_error  # told here, not again later
+        context.bot_data.notified_error = live.last_error  # told here, not again later
         return result if ok else f"⚠️ {result}"
 
     await _admin_reply(update, context, produce)
@@ -246,7 +245,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # -- free text and other messages -----------------------------------------------------
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: Context) -> None:
     """Answer a client's question with the core's reply and its buttons."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -269,7 +268,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _log_reply(context, "message", reply, started, text)
 
 
-async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_other_message(update: Update, context: Context) -> None:
     """Tell a client in a private chat that the bot reads text only (photos, voice...)."""
     message = update.effective_message
     if message is None:
@@ -298,9 +297,7 @@ def _message_of(query: CallbackQuery) -> tuple[int | None, int | None, Any]:
     return message.chat.id, message.message_id, markup
 
 
-async def _out_of_date(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, chat_id: int | None
-) -> None:
+async def _out_of_date(query: CallbackQuery, context: Context, chat_id: int | None) -> None:
     await _acknowledge(query, "That option is out of date.")
     if chat_id is not None:
         knowledge = get_faq(context).knowledge
@@ -313,73 +310,100 @@ async def _out_of_date(
     log.info("button reply=out_of_date")
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handle a pressed inline button: an answer, a topic, feedback or a stale button."""
+def _pressed(update: Update) -> tuple[CallbackQuery, callbacks.Callback | None] | None:
     query = update.callback_query
     if query is None:
+        return None
+    return query, callbacks.parse(query.data if isinstance(query.data, str) else None)
+
+
+def _on_its_message(query: CallbackQuery, markup: Any) -> bool:
+    """Buttons that point at a recorded question must be on the message they came with."""
+    return isinstance(query.data, str) and keyboards.has_button(markup, query.data)
+
+
+async def on_stale_button(update: Update, context: Context) -> None:
+    """A button the bot does not know (old, forged or malformed): say it is out of date."""
+    query = update.callback_query
+    if query is not None:
+        await _out_of_date(query, context, _message_of(query)[0])
+
+
+async def on_feedback_button(update: Update, context: Context) -> None:
+    """Record helpful / not helpful and remove the feedback buttons."""
+    got = _pressed(update)
+    if got is None:
         return
-    started = time.perf_counter()
+    query, pressed = got
     chat_id, message_id, markup = _message_of(query)
-    pressed = callbacks.parse(query.data if isinstance(query.data, str) else None)
-    # Buttons that point at a recorded question must be on the message they came with.
-    if (
-        pressed is None
-        or chat_id is None
-        or (
-            pressed.action in ("choice", "feedback")
-            and not keyboards.has_button(markup, query.data)  # type: ignore[arg-type]
-        )
-    ):
+    if pressed is None or chat_id is None or not _on_its_message(query, markup):
         await _out_of_date(query, context, chat_id)
         return
-    faq = get_faq(context)
-    knowledge = faq.knowledge
-
-    if pressed.action == "feedback":
-        assert pressed.interaction_id is not None
-        assert pressed.helpful is not None
-        await _store_call(context, "record_feedback", pressed.interaction_id, pressed.helpful)
-        await _acknowledge(
-            query, texts.THANKS_HELPFUL if pressed.helpful else texts.THANKS_NOT_HELPFUL
+    assert pressed.interaction_id is not None
+    assert pressed.helpful is not None
+    await _store_call(context, "record_feedback", pressed.interaction_id, pressed.helpful)
+    await _acknowledge(query, texts.THANKS_HELPFUL if pressed.helpful else texts.THANKS_NOT_HELPFUL)
+    try:
+        await context.bot.edit_message_reply_markup(
+            chat_id, message_id, reply_markup=keyboards.without_feedback(markup)
         )
-        try:
-            await context.bot.edit_message_reply_markup(
-                chat_id, message_id, reply_markup=keyboards.without_feedback(markup)
-            )
-        except TelegramError as error:
-            log.info("could not remove the feedback buttons (%s)", error)
-        log.info("button reply=feedback helpful=%s", pressed.helpful)
-        return
+    except TelegramError as error:
+        log.info("could not remove the feedback buttons (%s)", error)
+    log.info("button reply=feedback helpful=%s", pressed.helpful)
 
-    if pressed.action in ("topics", "topic"):
-        if pressed.action == "topics":
-            html, keyboard = texts.CHOOSE_TOPIC, keyboards.topics_keyboard(knowledge)
-        else:
-            names = {callbacks.topic_key(n): n for n in knowledge.topics()}
-            topic = names.get(pressed.topic_key or "")
-            if topic is None:
-                await _out_of_date(query, context, chat_id)
-                return
-            html, keyboard = texts.topic_header(topic), keyboards.topic_keyboard(knowledge, topic)
-        await _acknowledge(query)
-        await edit_or_send(context.bot, message_id, chat_id, html, keyboard)
-        log.info("button reply=topics ms=%.1f", (time.perf_counter() - started) * 1000)
-        return
 
-    # An answer: a related question, a topic's question, or a "did you mean" choice.
+async def on_topic_button(update: Update, context: Context) -> None:
+    """Show the list of topics, or one topic's questions, in place."""
+    got = _pressed(update)
+    if got is None:
+        return
+    query, pressed = got
+    started = time.perf_counter()
+    chat_id, message_id, _markup = _message_of(query)
+    if pressed is None or chat_id is None:
+        await _out_of_date(query, context, chat_id)
+        return
+    knowledge = get_faq(context).knowledge
+    if pressed.action is callbacks.ButtonKind.TOPICS:
+        html, keyboard = texts.CHOOSE_TOPIC, keyboards.topics_keyboard(knowledge)
+    else:
+        names = {callbacks.topic_key(n): n for n in knowledge.topics()}
+        topic = names.get(pressed.topic_key or "")
+        if topic is None:
+            await _out_of_date(query, context, chat_id)
+            return
+        html, keyboard = texts.topic_header(topic), keyboards.topic_keyboard(knowledge, topic)
+    await _acknowledge(query)
+    await edit_or_send(context.bot, message_id, chat_id, html, keyboard)
+    log.info("button reply=topics ms=%.1f", (time.perf_counter() - started) * 1000)
+
+
+async def on_answer_button(update: Update, context: Context) -> None:
+    """Answer an entry: a related question, a topic's question or a "did you mean" choice."""
+    got = _pressed(update)
+    if got is None:
+        return
+    query, pressed = got
+    started = time.perf_counter()
+    chat_id, _message_id, markup = _message_of(query)
+    is_choice = pressed is not None and pressed.action is callbacks.ButtonKind.CHOICE
+    if pressed is None or chat_id is None or (is_choice and not _on_its_message(query, markup)):
+        await _out_of_date(query, context, chat_id)
+        return
     assert pressed.entry_id is not None
+    faq = get_faq(context)
     reply = faq.reply_for_entry(pressed.entry_id)
     if reply is None:
         await _out_of_date(query, context, chat_id)
         return
     await _acknowledge(query)
     interaction_id = None
-    if pressed.action == "choice":
+    if is_choice:
         assert pressed.interaction_id is not None
         await _store_call(context, "record_choice", pressed.interaction_id, pressed.entry_id)
-        if _store(context) is not None:
+        if context.bot_data.store is not None:
             interaction_id = pressed.interaction_id
-    keyboard = keyboards.reply_keyboard(knowledge, reply, interaction_id)
+    keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
     await send_plain(context.bot, chat_id, reply.text, keyboard)
     _log_reply(context, "button", reply, started, "")
 
@@ -387,6 +411,20 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- errors ---------------------------------------------------------------------------
 
 
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log an error raised while handling an update; the bot keeps serving."""
-    log.error("error while handling an update", exc_info=context.error)
+async def error_handler(update: object, context: Context) -> None:
+    """Log an error raised while handling an update, and tell the admins (the kind of
+    error only, never the client's data) at most once per kind every 10 minutes."""
+    error = context.error
+    log.error("error while handling an update", exc_info=error)
+    kind = type(error).__name__
+    told = context.bot_data.errors_told
+    now = time.monotonic()
+    if now - told.get(kind, -ADMIN_ERROR_INTERVAL) < ADMIN_ERROR_INTERVAL:
+        return
+    told[kind] = now
+    await notify_admins(
+        context.bot,
+        context.bot_data.admin_ids,
+        f"⚠️ The bot hit an error ({kind}) while handling a message; it keeps serving. "
+        "The details are in its log.",
+    )

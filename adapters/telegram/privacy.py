@@ -1,7 +1,7 @@
 """The client's /forget command: delete everything the bot stored about them.
 
 Self-contained so it can be registered on any Application: ``register(application)``.
-The store (``bot_data["store"]``, possibly None when recording is off) deletes the
+The store (``context.bot_data.store``, possibly None when recording is off) deletes the
 client's interactions with their choices and feedback; the conversation memory held
 for the chat is cleared too. The client's message itself is never stored or logged.
 """
@@ -12,7 +12,9 @@ import asyncio
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import CommandHandler, filters
+
+from adapters.telegram.services import BotApp, Context
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +30,13 @@ FAILED = (
 )
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     """/forget: delete the sender's stored questions, votes and conversation memory."""
     user = update.effective_user
     message = update.effective_message
     if user is None or message is None:
         return
-    store = context.bot_data.get("store")
+    store = context.bot_data.store
     if context.user_data is not None:
         context.user_data.clear()
     chat = update.effective_chat
@@ -53,7 +55,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await message.reply_text(FORGOTTEN)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     """Add the /forget command to ``application``."""
     application.add_handler(
         CommandHandler("forget", forget_command, filters=filters.UpdateType.MESSAGE)

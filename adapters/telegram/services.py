@@ -1,0 +1,50 @@
+"""The bot's services, typed, handed to every handler as ``context.bot_data``.
+
+python-telegram-bot builds ``bot_data`` with no arguments (``ContextTypes(bot_data=...)``),
+so every field has a default; ``build_application`` fills them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+
+from faq import FAQ
+from faq.live import LiveFAQ
+
+
+def _no_faq() -> FAQ:
+    raise RuntimeError("Services.get_faq was not set: build the bot with build_application()")
+
+
+@dataclass
+class Services:
+    """What the handlers use: the FAQ, the optional store and live reload, and settings."""
+
+    get_faq: Callable[[], FAQ] = _no_faq
+    """The FAQ to answer with right now (a reload swaps it)."""
+    store: Any = None
+    """A ``faq.store.ConversationStore`` (or any object with its methods), or None."""
+    live: LiveFAQ | None = None
+    """Live reload of the knowledge file, for ``/reload`` and the reload job."""
+    admin_ids: frozenset[int] = frozenset()
+    log_text: bool = False
+    """FAQ_LOG_TEXT=1: log lines may carry the client's text."""
+    reload_seconds: float = 2.0
+    """Seconds between checks of the knowledge file."""
+    notified_error: str | None = None
+    """The knowledge-file error the admins were last told about."""
+    errors_told: dict[str, float] = field(default_factory=dict)
+    """When the admins were last told of each kind of handler error (monotonic seconds)."""
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]
+"""The context every handler receives."""
+
+CONTEXT_TYPES = ContextTypes(bot_data=Services)
+
+BotApp = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], Services, JobQueue[Any]]
+"""The bot's Application, typed with its services."""
