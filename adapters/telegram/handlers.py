@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from telegram import CallbackQuery, Message, MessageEntity, Update
@@ -24,6 +25,7 @@ from adapters.telegram.render import escape
 from adapters.telegram.sending import edit_or_send, send_html, send_plain
 from adapters.telegram.services import Context
 from faq import FAQ, Knowledge, Reply
+from faq.report import format_stats, format_unanswered
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +47,18 @@ def _store(context: Context) -> Any:
     return context.bot_data.store
 
 
-async def _store_call(context: Context, method: str, *args: Any) -> Any:
-    """Call a store method in a worker thread (SQLite may wait on a lock; other chats
-    must not); on any failure log it and return None, and the chat goes on."""
+async def _store_call(context: Context, method: str | Callable[..., Any], *args: Any) -> Any:
+    """Call a store method (by name), or ``method(store, *args)``, in a worker thread
+    (SQLite may wait on a lock; other chats must not); on any failure log it and return
+    None, and the chat goes on."""
     store = _store(context)
     if store is None:
         return None
+    call = getattr(store, method) if isinstance(method, str) else partial(method, store)
     try:
-        return await asyncio.to_thread(getattr(store, method), *args)
+        return await asyncio.to_thread(call, *args)
     except Exception:
-        log.exception("the conversation store failed in %s", method)
+        log.exception("the conversation store failed in %s", getattr(method, "__name__", method))
         return None
 
 
@@ -210,7 +214,7 @@ async def stats_command(update: Update, context: Context) -> None:
     async def produce() -> str:
         if _store(context) is None:
             return texts.NO_STORE
-        result = await _store_call(context, "stats", _days(context))
+        result = await _store_call(context, format_stats, _days(context))
         return result if result is not None else "Sorry, the statistics could not be read."
 
     await _admin_reply(update, context, produce)
@@ -222,7 +226,7 @@ async def unanswered_command(update: Update, context: Context) -> None:
     async def produce() -> str:
         if _store(context) is None:
             return texts.NO_STORE
-        result = await _store_call(context, "unanswered", _days(context), 15)
+        result = await _store_call(context, format_unanswered, _days(context), 15)
         return result if result is not None else "Sorry, the questions could not be read."
 
     await _admin_reply(update, context, produce)
