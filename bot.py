@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from faq import FAQ, KnowledgeError
+from faq.fusion import matcher_in_use, startup_cache
 from faq.live import DEFAULT_CHECK_SECONDS, LiveFAQ, check_interval_from_env
 
 T = TypeVar("T")
@@ -63,7 +64,8 @@ def command_repl(args: argparse.Namespace) -> int:
     from adapters.terminal import Repl
 
     live = exit_on_knowledge_error(
-        knowledge_path(args), lambda path: LiveFAQ(path, check_interval=reload_interval())
+        knowledge_path(args),
+        lambda path: LiveFAQ(path, check_interval=reload_interval(), cache=startup_cache()),
     )
     Repl(live, debug=args.debug).run()
     return 0
@@ -73,7 +75,10 @@ def command_ask(args: argparse.Namespace) -> int:
     """Answer questions given as arguments, or one per line on standard input."""
     from adapters.terminal import ask
 
-    faq = exit_on_knowledge_error(knowledge_path(args), FAQ.from_file)
+    cache = startup_cache()
+    faq = exit_on_knowledge_error(
+        knowledge_path(args), lambda path: FAQ.from_file(path, cache=cache)
+    )
     questions = args.question or sys.stdin  # each argument is one question
     ask(faq, questions, as_json=args.json)
     return 0
@@ -85,6 +90,7 @@ def command_check(args: argparse.Namespace) -> int:
 
     output, status = run_check(knowledge_path(args), args.questions, args.source)
     print(output)
+    print(f"Matcher: {matcher_in_use()}")
     return status
 
 

@@ -47,9 +47,7 @@ class FAQ:
         )
 
     @classmethod
-    def from_file(
-        cls, path: str | Path, *, cache: EmbeddingCache | None = None
-    ) -> FAQ:
+    def from_file(cls, path: str | Path, *, cache: EmbeddingCache | None = None) -> FAQ:
         """Load, check and index a knowledge file (raises ``KnowledgeError``)."""
         return cls(load_knowledge(path), cache=cache)
 

@@ -73,9 +73,7 @@ class EmbeddingCache:
 
     def __init__(self, encoder: Encoder, directory: Path | None) -> None:
         self.encoder = encoder
-        self.path = (
-            directory / f"embeddings-{encoder.model_hash[:16]}.npz" if directory else None
-        )
+        self.path = directory / f"embeddings-{encoder.model_hash[:16]}.npz" if directory else None
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self.embedded = 0
@@ -198,3 +196,33 @@ class FusedMatcher:
                 )
             )
         return candidates
+
+
+def startup_cache(environ: os._Environ[str] | dict[str, str] = os.environ) -> EmbeddingCache | None:
+    """The embedding cache the bot starts with, or None for lexical-only matching.
+
+    Loads the encoder (``faq.semantic.load_encoder`` logs once why it cannot); FAQ_SEMANTIC=0
+    turns the encoder off on purpose. Logs once which matcher is in use.
+    """
+    if environ.get("FAQ_SEMANTIC", "1").strip() == "0":
+        log.info("matching: lexical only (FAQ_SEMANTIC=0)")
+        return None
+    from faq.semantic import load_encoder
+
+    encoder, reason = load_encoder()
+    if encoder is None:
+        log.warning("matching: lexical only (%s)", reason)
+        return None
+    directory = cache_dir_from_env(environ)
+    log.info("matching: lexical + sentence encoder; embedding cache in %s", directory)
+    return EmbeddingCache(encoder, directory)
+
+
+def matcher_in_use(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+    """For ``check``: which matcher the bot would answer with here, and why."""
+    if environ.get("FAQ_SEMANTIC", "1").strip() == "0":
+        return "lexical only (FAQ_SEMANTIC=0)"
+    from faq.semantic import load_encoder
+
+    encoder, reason = load_encoder()
+    return "lexical + sentence encoder (all-MiniLM-L6-v2)" if encoder else f"lexical only: {reason}"

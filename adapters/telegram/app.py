@@ -38,6 +38,7 @@ from adapters.telegram.callbacks import PATTERNS, ButtonKind
 from adapters.telegram.config import Config, ConfigError, load_config
 from adapters.telegram.services import CONTEXT_TYPES, BotApp, Context
 from faq import FAQ, KnowledgeError
+from faq.fusion import startup_cache
 from faq.live import LiveFAQ
 from faq.store import ConversationStore, open_store_or_none
 
@@ -254,7 +255,7 @@ def run_telegram(knowledge_path: Path) -> int:
         logging.getLogger("telegram").setLevel(logging.INFO)
         log.info("telegram's DEBUG logs stay off: they hold messages (FAQ_LOG_TEXT=1 allows)")
     try:
-        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds)
+        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds, cache=startup_cache())
     except KnowledgeError as error:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2
