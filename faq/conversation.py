@@ -57,6 +57,8 @@ class Turn:
     """The conversation's topic changed the reply."""
     entry_ids: tuple[str, ...] = ()
     """The entries answered (two for a message that asked two things)."""
+    read_as: str = ""
+    """What was ranked when the context was used: the topic joined to the message."""
 
 
 @dataclass(slots=True)
@@ -144,7 +146,7 @@ class Conversations:
         # Matching runs outside the lock: other chats are not held up by this one.
         turn = self._respond(faq, text, topic or None, last_options)
         if turn.reply.kind is ReplyKind.FALLBACK and fallbacks + 1 >= FALLBACKS_BEFORE_HANDOFF:
-            turn = Turn(replace(turn.reply, offer_handoff=True), turn.followup, turn.entry_ids)
+            turn = replace(turn, reply=replace(turn.reply, offer_handoff=True))
         self._record(key, text, turn, text)
         return turn
 
@@ -170,7 +172,7 @@ class Conversations:
             if subject is not None:
                 message = knowledge.messages["not_covered"].replace("{subject}", subject)
                 reply = replace(reply, text=message)
-        return Turn(reply, reading.followup, reading.entry_ids)
+        return Turn(reply, reading.followup, reading.entry_ids, reading.read_as)
 
     # -- state ----------------------------------------------------------------------------
 

@@ -134,12 +134,12 @@ def read_in_context(
     best = knowledge.entry(mixed[0].entry_id) if mixed else None
     if best is not None and best.small_talk:
         return Reading(alone_reply, False, _answered(alone_reply), text)
+    # Only a clear answer the message alone does not give is worth the context: a "did
+    # you mean" about the topic would answer a typo or nonsense with the last subject.
     better = context_reply.kind is ReplyKind.ANSWER and (
         alone_reply.kind is not ReplyKind.ANSWER or context_reply.entry_id != alone_reply.entry_id
     )
-    if not better and not (
-        context_reply.kind is ReplyKind.DID_YOU_MEAN and alone_reply.kind is ReplyKind.FALLBACK
-    ):
+    if not better:
         return Reading(alone_reply, False, _answered(alone_reply), text)
     return Reading(context_reply, True, _answered(context_reply), read_as)
 
