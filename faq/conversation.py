@@ -4,6 +4,8 @@
 adapter picks the key: the chat id in a private chat, ``(chat id, user id)`` in a group)
 and records the exchange. What it adds to a single answer, in order:
 
+0. a problem after treatment or urgent signs (``faq.aftercare``) come before anything
+   else, also when the message completes the one before ("it's been a week");
 1. acknowledgements ("ok", "really?", "hmm") get a short neutral reply with the last
    answer's related questions, and a lone "why?" asks what they would like to know;
 2. a request for a person gets the best contact answer with the offer of a hand-off;
@@ -26,6 +28,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
+from faq.aftercare import Concern, assess, concern_reply
 from faq.engine import FAQ
 from faq.followup import ContextParams, Reading, read_in_context, two_answers
 from faq.knowledge import Knowledge
@@ -143,8 +146,13 @@ class Conversations:
             topic = " ".join(chat.topic) if chat is not None else ""
             last_options = chat.last_options if chat is not None else ()
             fallbacks = chat.fallbacks if chat is not None else 0
+            last_text = chat.exchanges[-1].text if chat is not None and chat.exchanges else ""
         # Matching runs outside the lock: other chats are not held up by this one.
-        turn = self._respond(faq, text, topic or None, last_options)
+        concern = _concern(text, last_text)
+        if concern is not None:
+            turn = Turn(concern_reply(faq.knowledge, concern))
+        else:
+            turn = self._respond(faq, text, topic or None, last_options)
         if turn.reply.kind is ReplyKind.FALLBACK and fallbacks + 1 >= FALLBACKS_BEFORE_HANDOFF:
             turn = replace(turn, reply=replace(turn.reply, offer_handoff=True))
         self._record(key, text, turn, text)
@@ -223,6 +231,16 @@ class Conversations:
                 chat.topic = words[-TOPIC_TURNS:]
                 chat.last_options = reply.options
                 chat.entry_ids = list(turn.entry_ids)
+
+
+def _concern(text: str, last_text: str) -> Concern | None:
+    """A problem after treatment or urgent signs in ``text``, or in ``text`` read after
+    the client's previous message ("is redness normal?" then "it's been a week") when
+    that message alone reported none."""
+    concern = assess(text)
+    if concern is not None or not last_text or assess(last_text) is not None:
+        return concern
+    return assess(f"{last_text}\n{text}")
 
 
 def _small_reply(knowledge: Knowledge, message: str, options: tuple[Option, ...]) -> Reply:

@@ -61,6 +61,10 @@ class Entry:
         return self.questions[0]
 
 
+DEFAULT_URGENT = "call your local emergency number now, or go to the nearest emergency department"
+"""``clinic.urgent`` when staff have not set it: no number is assumed for any country."""
+
+
 @dataclass(frozen=True, slots=True)
 class Clinic:
     """The clinic's contact details, filled in once by staff and used in answers."""
@@ -72,6 +76,8 @@ class Clinic:
     booking: str = ""
     address: str = ""
     hours: str = ""
+    urgent: str = DEFAULT_URGENT
+    """Where to get urgent medical help, said first to a client with urgent signs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,17 @@ DEFAULT_MESSAGES: dict[str, str] = {
     ),
     "two_questions": "You asked about two things. Which would you like to start with?",
     "person": "Of course. You can reach our team at {clinic.name}:\n{contacts}",
+    # The clinic's phone and email are added below these two by the bot when the text
+    # does not already hold them, so a file without them still loads.
+    "problem": (
+        "I'm sorry you're going through this. What you describe is more than the usual "
+        "reaction after treatment, so please don't wait for it to settle: contact "
+        "{clinic.name} now, so a practitioner can check your skin and advise you."
+    ),
+    "urgent": (
+        "⚠️ Please get urgent medical help now: {clinic.urgent}. These can be signs of "
+        "a serious reaction.\nWhen you are safe, please also let {clinic.name} know."
+    ),
 }
 
 MESSAGE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {"not_covered": ("subject",)}
