@@ -393,3 +393,21 @@ def test_an_unknown_placeholder_in_a_message_is_an_error() -> None:
     )
     with pytest.raises(KnowledgeError, match=r"unknown placeholder '\{subject\}'"):
         parse_knowledge(text, "kb.yaml")
+
+
+# -- problems after treatment ---------------------------------------------------------
+
+
+def test_a_problem_after_treatment_comes_before_anything_else(chats: Conversations) -> None:
+    reply = chats.reply("a", "my face is still red 3 days after, is that normal??")
+    assert reply.kind is ReplyKind.PROBLEM
+    assert reply.offer_handoff
+    urgent = chats.reply("b", "my lips are swelling and i cant breathe")
+    assert urgent.kind is ReplyKind.URGENT
+
+
+def test_a_problem_told_across_two_messages_is_recognised(chats: Conversations) -> None:
+    assert chats.reply("a", "is some redness normal?").kind is not ReplyKind.PROBLEM
+    assert chats.reply("a", "its been a week and its getting worse").kind is ReplyKind.PROBLEM
+    # The same second message from a new client is not read with anything.
+    assert chats.reply("b", "how long does that take").kind is not ReplyKind.PROBLEM
