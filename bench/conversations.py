@@ -103,8 +103,9 @@ def load_conversations(path: Path) -> list[list[Step]]:
         for number, turn in enumerate(turns, start=1):
             if not isinstance(turn, dict) or not isinstance(turn.get("q"), str):
                 raise ValueError(f"{path}: conversation {name}, turn {number} has no 'q:'")
-            expect = turn.get("expect", ())
-            expected = tuple(str(e) for e in (expect if isinstance(expect, list) else [expect]))
+            expect = turn.get("expect")
+            items = expect if isinstance(expect, list) else [] if expect is None else [expect]
+            expected = tuple(str(e) for e in items)
             ack = bool(turn.get("expect_ack", False))
             if not expected and not ack:
                 raise ValueError(f"{path}: conversation {name}, turn {number} has no 'expect:'")
