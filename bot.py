@@ -5,6 +5,7 @@ Usage:
     python bot.py                 # Telegram if TELEGRAM_BOT_TOKEN is set, else the REPL
     python bot.py repl [--debug]  # try questions locally, exactly as a client sees them
     python bot.py ask "does it hurt?" [--json]   # batch answers (or one per stdin line)
+    python bot.py ask --json --conversations < chats.txt  # turns in context; blank line = new chat
     python bot.py check [--questions FILE]       # is knowledge.yaml sound? (exit 1 on errors)
     python bot.py report [--days N] [--csv]      # what clients asked that the bot could not answer
     python bot.py forget --user ID               # delete what is stored about one client
@@ -16,12 +17,13 @@ beside this file).
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from faq import FAQ, KnowledgeError
 from faq.live import DEFAULT_CHECK_SECONDS, LiveFAQ, check_interval_from_env
@@ -32,6 +34,14 @@ DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent / "knowledge.yaml"
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 
 log = logging.getLogger("bot")
+
+ASK_USAGE = """\
+usage: bot.py ask "does it hurt?" ["how many sessions?" ...] [--json]
+       bot.py ask [--json] [--conversations] < questions.txt
+
+Answers each question given as an argument, or each line of standard input.
+With --conversations, standard input holds conversations: one client message per line,
+a blank line between two conversations."""
 
 
 def knowledge_path(args: argparse.Namespace) -> Path:
@@ -65,6 +75,7 @@ def command_repl(args: argparse.Namespace) -> int:
     live = exit_on_knowledge_error(
         knowledge_path(args), lambda path: LiveFAQ(path, check_interval=reload_interval())
     )
+    tolerant(sys.stdin)
     Repl(live, debug=args.debug).run()
     return 0
 
@@ -73,10 +84,21 @@ def command_ask(args: argparse.Namespace) -> int:
     """Answer questions given as arguments, or one per line on standard input."""
     from adapters.terminal import ask
 
+    if not args.question and sys.stdin.isatty():
+        # Nothing to read but a terminal: say how to use it instead of waiting.
+        print(ASK_USAGE, file=sys.stderr)
+        return 2
     faq = exit_on_knowledge_error(knowledge_path(args), FAQ.from_file)
-    questions = args.question or sys.stdin  # each argument is one question
-    ask(faq, questions, as_json=args.json)
+    questions = args.question or tolerant(sys.stdin)  # each argument is one question
+    ask(faq, questions, as_json=args.json, conversations=args.conversations)
     return 0
+
+
+def tolerant(stream: TextIO) -> TextIO:
+    """``stream`` reading bytes that are not UTF-8 as U+FFFD, instead of failing."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    return stream
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -184,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
         "question", nargs="*", help="questions, each quoted (default: one per line from stdin)"
     )
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument(
+        "--conversations",
+        action="store_true",
+        help="stdin holds conversations: one turn per line, a blank line between two",
+    )
     ask.set_defaults(handler=command_ask)
 
     check = commands.add_parser(

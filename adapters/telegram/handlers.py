@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from functools import partial
 from typing import Any
 
@@ -142,7 +142,9 @@ async def _answer_command(
 
 
 async def start(update: Update, context: Context) -> None:
-    """Greet the client with the clinic's welcome and the topics as buttons."""
+    """Greet the client with the clinic's welcome and the topics as buttons; the
+    conversation starts afresh (its context is forgotten)."""
+    context.bot_data.conversations.forget(conversation_key(update))
     await _answer_command(
         update, context, "start", send_plain, texts.start, keyboards.topics_keyboard
     )
@@ -249,6 +251,17 @@ async def reload_command(update: Update, context: Context) -> None:
 # -- free text and other messages -----------------------------------------------------
 
 
+def conversation_key(update: Update) -> Hashable:
+    """Whose conversation an update belongs to: the chat in a private chat, each person
+    on their own in a group (so two clients' follow-ups never mix)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    chat_id = chat.id if chat is not None else None
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return chat_id
+    return (chat_id, user.id if user is not None else None)
+
+
 async def on_text(update: Update, context: Context) -> None:
     """Answer a client's question with the core's reply and its buttons."""
     message = update.effective_message
@@ -262,7 +275,7 @@ async def on_text(update: Update, context: Context) -> None:
     if not text.strip():  # only "@bot": greet
         await start(update, context)
         return
-    reply = faq.reply(text)
+    reply = context.bot_data.conversations.reply(conversation_key(update), text)
     user = update.effective_user
     interaction_id = await _store_call(
         context, "record_reply", str(user.id if user else message.chat_id), text, reply
@@ -396,7 +409,9 @@ async def on_answer_button(update: Update, context: Context) -> None:
         return
     assert pressed.entry_id is not None
     faq = get_faq(context)
-    reply = faq.reply_for_entry(pressed.entry_id)
+    reply = context.bot_data.conversations.reply_for_entry(
+        conversation_key(update), pressed.entry_id
+    )
     if reply is None:
         await _out_of_date(query, context, chat_id)
         return

@@ -13,6 +13,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from faq import FAQ
+from faq.conversation import Conversations
 from faq.live import LiveFAQ
 
 
@@ -39,6 +40,12 @@ class Services:
     """The knowledge-file error the admins were last told about."""
     errors_told: dict[str, float] = field(default_factory=dict)
     """When the admins were last told of each kind of handler error (monotonic seconds)."""
+    conversations: Conversations = field(init=False)
+    """Each chat's context (per person in a group), answering with ``get_faq()``."""
+
+    def __post_init__(self) -> None:
+        # Through a lambda: get_faq is filled in after PTB builds the services.
+        self.conversations = Conversations(lambda: self.get_faq())
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]
