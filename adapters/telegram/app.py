@@ -32,12 +32,13 @@ from telegram.ext import (
     filters,
 )
 
-from adapters.telegram import handlers, privacy, texts
+from adapters.telegram import handlers, handoff, privacy, texts
 from adapters.telegram.admins import notify_admins
 from adapters.telegram.callbacks import PATTERNS, ButtonKind
 from adapters.telegram.config import Config, ConfigError, load_config
 from adapters.telegram.services import CONTEXT_TYPES, BotApp, Context
 from faq import FAQ, KnowledgeError
+from faq.handoff import Handoffs, ThreadTable
 from faq.live import LiveFAQ
 from faq.store import ConversationStore, open_store_or_none
 
@@ -75,6 +76,8 @@ BUTTON_HANDLERS = {
     ButtonKind.FEEDBACK: handlers.on_feedback_button,
     ButtonKind.TOPIC: handlers.on_topic_button,
     ButtonKind.TOPICS: handlers.on_topic_button,
+    ButtonKind.HANDOFF: handoff.on_handoff_button,
+    ButtonKind.CONTACT: handoff.on_contact_button,
 }
 
 
@@ -117,8 +120,12 @@ def build_application(
     *,
     store: ConversationStore | Any = None,
     live: LiveFAQ | None = None,
+    threads: ThreadTable | None = None,
 ) -> BotApp:
-    """The Application with its services, lifecycle hooks and every handler registered."""
+    """The Application with its services, lifecycle hooks and every handler registered.
+
+    The hand-off to ``config.staff_chat_id`` keeps its threads in ``threads`` (default:
+    ``store``); without either, or without a staff chat, clients get the contacts."""
     built = (
         ApplicationBuilder()
         .token(config.token)
@@ -147,6 +154,17 @@ def build_application(
     services.admin_ids = config.admin_ids
     services.log_text = config.log_text
     services.reload_seconds = config.reload_seconds
+    threads = threads if threads is not None else store
+    if config.staff_chat_id is not None:
+        if threads is None:
+            log.warning(
+                "FAQ_STAFF_CHAT_ID is set, but the data folder cannot be written, so open "
+                "hand-offs could not survive a restart: the hand-off is off and clients get "
+                "the clinic's contacts instead. Make FAQ_DATA_DIR writable."
+            )
+        else:
+            services.handoffs = Handoffs(threads, config.staff_chat_id)
+            handoff.register(application, config.staff_chat_id)
     register_handlers(application)
     return application
 
@@ -182,13 +200,18 @@ async def post_init(application: BotApp) -> None:
     if services.live is not None and application.job_queue is not None:
         interval = services.reload_seconds
         application.job_queue.run_repeating(reload_job, interval, first=interval, name=RELOAD_JOB)
+    if services.handoffs is not None and application.job_queue is not None:
+        application.job_queue.run_repeating(
+            handoff.expire_job, handoff.EXPIRE_SECONDS, first=60, name=handoff.EXPIRE_JOB
+        )
     store = services.store
     log.info(
-        "bot @%s is starting; live reload %s; recording %s; %d admin(s)",
+        "bot @%s is starting; live reload %s; recording %s; %d admin(s); hand-off %s",
         application.bot.username,
         "on" if services.live is not None else "off",
         f"to {store.path}" if getattr(store, "path", None) else "off",
         len(services.admin_ids),
+        f"to staff chat {services.handoffs.staff_chat}" if services.handoffs else "off",
     )
 
 
@@ -231,8 +254,10 @@ def run_bot(
 
 
 def _open_store(config: Config, knowledge_path: Path) -> ConversationStore | None:
-    """The ConversationStore, or None when recording is off or the folder is read-only."""
-    return open_store_or_none(knowledge_path) if config.record else None
+    """The ConversationStore, or None when the folder is read-only, or when recording is
+    off and there is no staff chat (whose hand-off threads, ids only, live in it)."""
+    wanted = config.record or config.staff_chat_id is not None
+    return open_store_or_none(knowledge_path) if wanted else None
 
 
 def run_telegram(knowledge_path: Path) -> int:
@@ -264,7 +289,9 @@ def run_telegram(knowledge_path: Path) -> int:
         log.error("%s", error)
         return 2
     # Handlers take the loaded FAQ as it is; the reload job checks the file in a thread.
-    application = build_application(config, live.loaded, store=store, live=live)
+    application = build_application(
+        config, live.loaded, store=store if config.record else None, live=live, threads=store
+    )
     try:
         run_bot(application, config)
     except InvalidToken:

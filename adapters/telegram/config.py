@@ -40,6 +40,8 @@ class Config:
     log_text: bool = False
     record: bool = True
     reload_seconds: float = DEFAULT_CHECK_SECONDS
+    staff_chat_id: int | None = None
+    """FAQ_STAFF_CHAT_ID: the staff group that clients' hand-offs go to (None: none)."""
 
     @property
     def webhook_path(self) -> str:
@@ -76,6 +78,18 @@ def _admin_ids(raw: str) -> frozenset[int]:
             )
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _staff_chat_id(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d{1,20}", raw):
+        raise ConfigError(
+            f"FAQ_STAFF_CHAT_ID should be the numeric id of the staff group, such as "
+            f"-1001234567890, not {raw!r}. The README says how to find it."
+        )
+    return int(raw)
 
 
 def load_config(env: Mapping[str, str] | None = None) -> Config:
@@ -117,4 +131,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         log_text=_flag(env, "FAQ_LOG_TEXT", False),
         record=_flag(env, "FAQ_RECORD", True),
         reload_seconds=reload_seconds,
+        staff_chat_id=_staff_chat_id(env.get("FAQ_STAFF_CHAT_ID") or ""),
     )

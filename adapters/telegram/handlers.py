@@ -19,7 +19,7 @@ from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from adapters.telegram import callbacks, keyboards, texts
+from adapters.telegram import callbacks, handoff, keyboards, texts
 from adapters.telegram.admins import notify_admins
 from adapters.telegram.render import escape
 from adapters.telegram.sending import edit_or_send, send_html, send_plain
@@ -280,9 +280,10 @@ async def on_text(update: Update, context: Context) -> None:
     interaction_id = await _store_call(
         context, "record_reply", str(user.id if user else message.chat_id), text, reply
     )
-    keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
+    keyboard = handoff.keyboard_for(context, message.chat, faq.knowledge, reply, interaction_id)
     await send_plain(context.bot, message.chat_id, reply.text, keyboard, _reply_to(message))
     _log_reply(context, "message", reply, started, text)
+    await handoff.after_reply(update, context, reply)
 
 
 async def on_other_message(update: Update, context: Context) -> None:
@@ -367,6 +368,8 @@ async def on_feedback_button(update: Update, context: Context) -> None:
     except TelegramError as error:
         log.info("could not remove the feedback buttons (%s)", error)
     log.info("button reply=feedback helpful=%s", pressed.helpful)
+    if not pressed.helpful and query.message is not None:
+        await handoff.offer_after_not_helpful(context, query.message.chat)
 
 
 async def on_topic_button(update: Update, context: Context) -> None:
@@ -422,7 +425,8 @@ async def on_answer_button(update: Update, context: Context) -> None:
         await _store_call(context, "record_choice", pressed.interaction_id, pressed.entry_id)
         if context.bot_data.store is not None:
             interaction_id = pressed.interaction_id
-    keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
+    keyboard = handoff.keyboard_for(context, query.message.chat if query.message else None,
+                                    faq.knowledge, reply, interaction_id)  # fmt: skip
     await send_plain(context.bot, chat_id, reply.text, keyboard)
     _log_reply(context, "button", reply, started, "")
 

@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from faq import FAQ
 from faq.conversation import Conversations
+from faq.handoff import Handoffs
 from faq.live import LiveFAQ
 
 
@@ -32,6 +33,11 @@ class Services:
     live: LiveFAQ | None = None
     """Live reload of the knowledge file, for ``/reload`` and the reload job."""
     admin_ids: frozenset[int] = frozenset()
+    handoffs: Handoffs | None = None
+    """The hand-off threads with the staff chat (FAQ_STAFF_CHAT_ID), or None: no hand-off,
+    clients are given the contacts instead."""
+    concerns_told: dict[int, float] = field(default_factory=dict)
+    """When the staff were last told that a client (chat id) reported a problem."""
     log_text: bool = False
     """FAQ_LOG_TEXT=1: log lines may carry the client's text."""
     reload_seconds: float = 2.0
