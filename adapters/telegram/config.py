@@ -17,6 +17,9 @@ from faq.live import DEFAULT_CHECK_SECONDS, check_interval_from_env
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_PORT = 8080
+DEFAULT_LISTEN = "127.0.0.1"
+"""The webhook receiver listens on this host only: a reverse proxy in front of it takes
+Telegram's HTTPS. Set WEBHOOK_LISTEN=0.0.0.0 only to expose it on purpose."""
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -33,7 +36,7 @@ class Config:
     token: str
     api_base_url: str = DEFAULT_API_BASE_URL
     webhook_url: str | None = None
-    listen: str = "0.0.0.0"
+    listen: str = DEFAULT_LISTEN
     port: int = DEFAULT_PORT
     webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     admin_ids: frozenset[int] = frozenset()
@@ -110,7 +113,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         token=token,
         api_base_url=base_url,
         webhook_url=webhook_url,
-        listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
+        listen=(env.get("WEBHOOK_LISTEN") or DEFAULT_LISTEN).strip(),
         port=int(raw_port),
         webhook_secret=secret or secrets.token_urlsafe(32),
         admin_ids=_admin_ids(env.get("FAQ_ADMIN_IDS") or ""),
