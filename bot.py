@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from adapters.telegram.config import token_given
 from faq import FAQ, KnowledgeError
-from faq.live import DEFAULT_CHECK_SECONDS, LiveFAQ, check_interval_from_env
+from faq.config import ConfigError, Settings, load_settings
+from faq.live import LiveFAQ
 
 T = TypeVar("T")
 
@@ -37,7 +38,13 @@ log = logging.getLogger("bot")
 def knowledge_path(args: argparse.Namespace) -> Path:
     """The knowledge file chosen by --knowledge, FAQ_KNOWLEDGE or the default."""
     chosen = getattr(args, "knowledge", None)  # absent when --knowledge was not given
-    return Path(chosen or os.environ.get("FAQ_KNOWLEDGE") or DEFAULT_KNOWLEDGE)
+    return Path(chosen) if chosen else settings_of(args).knowledge or DEFAULT_KNOWLEDGE
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings ``main`` read from the environment (read now if it did not)."""
+    settings = getattr(args, "settings", None)
+    return settings if isinstance(settings, Settings) else load_settings()
 
 
 def exit_on_knowledge_error(path: Path, load: Callable[[Path], T]) -> T:
@@ -50,20 +57,13 @@ def exit_on_knowledge_error(path: Path, load: Callable[[Path], T]) -> T:
         raise SystemExit(2) from None
 
 
-def reload_interval() -> float:
-    """Seconds between checks of the knowledge file (FAQ_RELOAD_SECONDS, default 2)."""
-    try:
-        return check_interval_from_env()
-    except ValueError:
-        return DEFAULT_CHECK_SECONDS
-
-
 def command_repl(args: argparse.Namespace) -> int:
     """Chat with the bot in the terminal; a saved knowledge file is picked up live."""
     from adapters.terminal import Repl
 
     live = exit_on_knowledge_error(
-        knowledge_path(args), lambda path: LiveFAQ(path, check_interval=reload_interval())
+        knowledge_path(args),
+        lambda path: LiveFAQ(path, check_interval=settings_of(args).reload_seconds),
     )
     Repl(live, debug=args.debug).run()
     return 0
@@ -122,7 +122,9 @@ def command_report(args: argparse.Namespace) -> int:
     """Print what clients asked that the bot could not answer, and how each entry did."""
     from faq.report import run_report
 
-    output, status = run_report(args.days, as_csv=args.csv, knowledge=knowledge_path(args))
+    output, status = run_report(
+        args.days, as_csv=args.csv, knowledge=knowledge_path(args), settings=settings_of(args)
+    )
     print(output, file=sys.stdout if status == 0 else sys.stderr)
     return status
 
@@ -132,7 +134,7 @@ def command_forget(args: argparse.Namespace) -> int:
     from faq.store import StoreError, open_store_from_env
 
     try:
-        with open_store_from_env(knowledge_path(args)) as store:
+        with open_store_from_env(knowledge_path(args), settings_of(args)) as store:
             deleted = store.forget(args.user)
     except StoreError as error:
         print(f"Cannot delete: {error}", file=sys.stderr)
@@ -143,7 +145,7 @@ def command_forget(args: argparse.Namespace) -> int:
 
 def command_default(args: argparse.Namespace) -> int:
     """Run Telegram when a token is set, otherwise the REPL."""
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+    if token_given():
         from adapters.telegram.app import run_telegram
 
         return run_telegram(knowledge_path(args))
@@ -235,10 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
-    logging.basicConfig(format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    args = build_parser().parse_args(argv)
+    try:
+        args.settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    logging.basicConfig(format=LOG_FORMAT, level=args.settings.log_level)
     # httpx logs request URLs at INFO, and a bot's URLs contain its token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
     status: int = args.handler(args)
     return status
 
