@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from adapters.telegram.config import token_given
+from adapters.telegram.render import MAX_MESSAGE_LENGTH
 from faq import FAQ, KnowledgeError
-from faq.config import ConfigError, Settings, load_settings
+from faq.config import ConfigError, CoreConfig, load_core_config
 from faq.live import LiveFAQ
 
 T = TypeVar("T")
@@ -38,13 +39,13 @@ log = logging.getLogger("bot")
 def knowledge_path(args: argparse.Namespace) -> Path:
     """The knowledge file chosen by --knowledge, FAQ_KNOWLEDGE or the default."""
     chosen = getattr(args, "knowledge", None)  # absent when --knowledge was not given
-    return Path(chosen) if chosen else settings_of(args).knowledge or DEFAULT_KNOWLEDGE
+    return Path(chosen) if chosen else core_config_of(args).knowledge or DEFAULT_KNOWLEDGE
 
 
-def settings_of(args: argparse.Namespace) -> Settings:
-    """The settings ``main`` read from the environment (read now if it did not)."""
-    settings = getattr(args, "settings", None)
-    return settings if isinstance(settings, Settings) else load_settings()
+def core_config_of(args: argparse.Namespace) -> CoreConfig:
+    """The core settings ``main`` read from the environment (read now if it did not)."""
+    config = getattr(args, "core_config", None)
+    return config if isinstance(config, CoreConfig) else load_core_config()
 
 
 def exit_on_knowledge_error(path: Path, load: Callable[[Path], T]) -> T:
@@ -63,7 +64,7 @@ def command_repl(args: argparse.Namespace) -> int:
 
     live = exit_on_knowledge_error(
         knowledge_path(args),
-        lambda path: LiveFAQ(path, check_interval=settings_of(args).reload_seconds),
+        lambda path: LiveFAQ(path, check_interval=core_config_of(args).reload_seconds),
     )
     Repl(live, debug=args.debug).run()
     return 0
@@ -83,7 +84,9 @@ def command_check(args: argparse.Namespace) -> int:
     """Check the knowledge file before deploying: exit 1 on errors, 0 with warnings only."""
     from faq.lint import run_check
 
-    output, status = run_check(knowledge_path(args), args.questions, args.source)
+    output, status = run_check(
+        knowledge_path(args), args.questions, args.source, max_answer_length=args.max_answer_length
+    )
     print(output)
     return status
 
@@ -123,7 +126,7 @@ def command_report(args: argparse.Namespace) -> int:
     from faq.report import run_report
 
     output, status = run_report(
-        args.days, as_csv=args.csv, knowledge=knowledge_path(args), settings=settings_of(args)
+        args.days, as_csv=args.csv, knowledge=knowledge_path(args), config=core_config_of(args)
     )
     print(output, file=sys.stdout if status == 0 else sys.stderr)
     return status
@@ -134,7 +137,7 @@ def command_forget(args: argparse.Namespace) -> int:
     from faq.store import StoreError, open_store_from_env
 
     try:
-        with open_store_from_env(knowledge_path(args), settings_of(args)) as store:
+        with open_store_from_env(knowledge_path(args), core_config_of(args)) as store:
             deleted = store.forget(args.user)
     except StoreError as error:
         print(f"Cannot delete: {error}", file=sys.stderr)
@@ -204,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         help="check every answer against these articles (default: the file's 'sources:')",
     )
+    check.add_argument(
+        "--max-answer-length",
+        metavar="N",
+        type=int,
+        default=MAX_MESSAGE_LENGTH,
+        help=f"warn about answers longer than one message holds (default: {MAX_MESSAGE_LENGTH}, "
+        "Telegram's limit)",
+    )
     check.set_defaults(handler=command_check)
 
     importer = commands.add_parser(
@@ -239,11 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     args = build_parser().parse_args(argv)
     try:
-        args.settings = load_settings()
+        args.core_config = load_core_config()
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    logging.basicConfig(format=LOG_FORMAT, level=args.settings.log_level)
+    logging.basicConfig(format=LOG_FORMAT, level=args.core_config.log_level)
     # httpx logs request URLs at INFO, and a bot's URLs contain its token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     status: int = args.handler(args)

@@ -1,6 +1,6 @@
 """The core's settings: every environment variable the core reads, read here and only here.
 
-``load_settings()`` reads them once into a frozen ``Settings``; a value the bot cannot use
+``load_core_config()`` reads them once into a frozen ``CoreConfig``; a value the bot cannot use
 raises ``ConfigError`` naming the variable and the fix. ``VARIABLES`` documents each one
 (its default and what it does); the README's table and the deployment files are checked
 against it by the tests. The Telegram adapter's own variables live in
@@ -8,8 +8,8 @@ against it by the tests. The Telegram adapter's own variables live in
 
 Usage::
 
-    settings = load_settings()              # os.environ
-    settings = load_settings({"FAQ_RECORD": "0"})
+    config = load_core_config()              # os.environ
+    config = load_core_config({"FAQ_RECORD": "0"})
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class CoreConfig:
     """What the core reads from the environment, checked."""
 
     knowledge: Path | None = None
@@ -160,11 +160,11 @@ def _log_level(env: Mapping[str, str]) -> str:
     return raw
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def load_core_config(env: Mapping[str, str] | None = None) -> CoreConfig:
     """The core's settings from ``env`` (default: ``os.environ``); raises ``ConfigError``."""
     env = os.environ if env is None else env
     state = (env.get("STATE_DIRECTORY") or "").split(":")[0].strip()
-    return Settings(
+    return CoreConfig(
         knowledge=Path(env["FAQ_KNOWLEDGE"]) if env.get("FAQ_KNOWLEDGE") else None,
         data_dir=_path(env, "FAQ_DATA_DIR"),
         state_directory=Path(state).resolve() if state else None,
@@ -177,4 +177,4 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-__all__ = ["VARIABLES", "ConfigError", "Settings", "Variable", "flag", "load_settings"]
+__all__ = ["VARIABLES", "ConfigError", "CoreConfig", "Variable", "flag", "load_core_config"]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 
-from faq.config import Settings
+from faq.config import CoreConfig
 from faq.errors import KnowledgeError
 from faq.replies import ReplyKind
 from faq.text import STOPWORDS
@@ -321,7 +321,7 @@ def run_report(
     *,
     as_csv: bool = False,
     knowledge: Path | None = None,
-    settings: Settings | None = None,
+    config: CoreConfig | None = None,
 ) -> tuple[str, int]:
     """The whole ``report`` command on the store configured by the environment.
 
@@ -340,7 +340,7 @@ def run_report(
         except KnowledgeError as error:
             return f"{error}\n\nThe report needs {knowledge} to load; fix it first.", 2
     try:
-        database = data_dir_from_env(knowledge, settings) / DB_NAME
+        database = data_dir_from_env(knowledge, config) / DB_NAME
     except StoreError as error:
         return f"Cannot read the conversations: {error}", 2
     if not database.exists():
@@ -352,7 +352,7 @@ def run_report(
             0,
         )
     try:
-        with open_store_from_env(knowledge, settings) as store:
+        with open_store_from_env(knowledge, config) as store:
             if as_csv:
                 text = format_csv(store, days, not_covered)
             else:

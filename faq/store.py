@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from faq.config import DEFAULT_RETENTION_DAYS, ConfigError, Settings, load_settings
+from faq.config import DEFAULT_RETENTION_DAYS, ConfigError, CoreConfig, load_core_config
 from faq.redact import redact
 from faq.replies import Reply, ReplyKind
 
@@ -359,29 +359,29 @@ def load_or_create_salt(data_dir: Path) -> str:
     return salt
 
 
-def data_dir_from_env(knowledge: Path | None = None, settings: Settings | None = None) -> Path:
-    """The data folder the settings choose (``Settings.data_folder``); ``settings``
-    defaults to ``load_settings()``, so FAQ_DATA_DIR, then $STATE_DIRECTORY, then ``data``
+def data_dir_from_env(knowledge: Path | None = None, config: CoreConfig | None = None) -> Path:
+    """The data folder the core settings choose (``CoreConfig.data_folder``); ``config``
+    defaults to ``load_core_config()``, so FAQ_DATA_DIR, then $STATE_DIRECTORY, then ``data``
     beside the knowledge file."""
     try:
-        chosen = settings or load_settings()
+        chosen = config or load_core_config()
     except ConfigError as error:
         raise StoreError(str(error)) from None
     return chosen.data_folder(knowledge)
 
 
 def open_store_from_env(
-    knowledge: Path | None = None, settings: Settings | None = None
+    knowledge: Path | None = None, config: CoreConfig | None = None
 ) -> ConversationStore:
-    """Open the store the settings configure (FAQ_DATA_DIR, FAQ_RETENTION_DAYS,
-    FAQ_HASH_SALT; ``settings`` defaults to ``load_settings()``).
+    """Open the store the core settings configure (FAQ_DATA_DIR, FAQ_RETENTION_DAYS,
+    FAQ_HASH_SALT; ``config`` defaults to ``load_core_config()``).
 
     The data folder is created if missing; without FAQ_HASH_SALT a random salt is
     generated once and kept in the data folder. Raises ``StoreError`` with what to fix on a
     bad setting, ``StoreUnavailableError`` when the folder cannot be written.
     """
     try:
-        chosen = settings or load_settings()
+        chosen = config or load_core_config()
     except ConfigError as error:
         raise StoreError(str(error)) from None
     data_dir = chosen.data_folder(knowledge)
@@ -398,7 +398,7 @@ def open_store_from_env(
 
 
 def open_store_or_none(
-    knowledge: Path | None = None, settings: Settings | None = None
+    knowledge: Path | None = None, config: CoreConfig | None = None
 ) -> ConversationStore | None:
     """``open_store_from_env``, or None (logged once) when the data folder cannot be written.
 
@@ -406,7 +406,7 @@ def open_store_or_none(
     then answers without recording anything.
     """
     try:
-        return open_store_from_env(knowledge, settings)
+        return open_store_from_env(knowledge, config)
     except StoreUnavailableError as error:
         log.warning("answering without recording conversations: %s", error)
         return None

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram.config import TELEGRAM_VARIABLES, load_config, token_given
-from faq.config import VARIABLES, ConfigError, Settings, load_settings
+from faq.config import VARIABLES, ConfigError, CoreConfig, load_core_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = [ROOT / "bot.py", *sorted((ROOT / "faq").glob("*.py")), *(ROOT / "adapters").rglob("*.py")]
 
 
 def test_defaults() -> None:
-    settings = load_settings({})
-    assert settings == Settings()
+    settings = load_core_config({})
+    assert settings == CoreConfig()
     assert settings.reload_seconds == 2.0
     assert settings.retention_days == 90
     assert settings.record is True
@@ -25,7 +25,7 @@ def test_defaults() -> None:
 
 
 def test_values_are_read(tmp_path: Path) -> None:
-    settings = load_settings(
+    settings = load_core_config(
         {
             "FAQ_KNOWLEDGE": "clinic.yaml",
             "FAQ_DATA_DIR": str(tmp_path / "d"),
@@ -48,11 +48,11 @@ def test_values_are_read(tmp_path: Path) -> None:
 
 def test_data_folder_order(tmp_path: Path) -> None:
     knowledge = tmp_path / "clinic" / "knowledge.yaml"
-    assert load_settings({}).data_folder(knowledge) == tmp_path.resolve() / "clinic" / "data"
+    assert load_core_config({}).data_folder(knowledge) == tmp_path.resolve() / "clinic" / "data"
     state = {"STATE_DIRECTORY": f"{tmp_path}/state:{tmp_path}/other"}
-    assert load_settings(state).data_folder(knowledge) == tmp_path.resolve() / "state"
+    assert load_core_config(state).data_folder(knowledge) == tmp_path.resolve() / "state"
     both = {**state, "FAQ_DATA_DIR": str(tmp_path / "mine")}
-    assert load_settings(both).data_folder(knowledge) == tmp_path.resolve() / "mine"
+    assert load_core_config(both).data_folder(knowledge) == tmp_path.resolve() / "mine"
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_data_folder_order(tmp_path: Path) -> None:
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
-        load_settings(env)
+        load_core_config(env)
 
 
 def test_telegram_config_carries_the_core_settings() -> None:

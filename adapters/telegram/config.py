@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from faq.config import DEFAULT_RELOAD_SECONDS, ConfigError, Variable, load_settings
+from faq.config import DEFAULT_RELOAD_SECONDS, ConfigError, Variable, load_core_config
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_PORT = 8080
@@ -129,7 +129,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "WEBHOOK_SECRET may hold only letters, digits, '_' and '-' (1 to 256 of them)."
         )
-    settings = load_settings(env)
+    settings = load_core_config(env)
     return Config(
         token=token,
         api_base_url=base_url,
