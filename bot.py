@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The clinic's FAQ bot: one command for Telegram, the local REPL and staff tools.
 
-Usage:
-    python bot.py                 # Telegram if TELEGRAM_BOT_TOKEN is set, else the REPL
-    python bot.py repl [--debug]  # try questions locally, exactly as a client sees them
-    python bot.py ask "does it hurt?" [--json]   # batch answers (or one per stdin line)
-    python bot.py check [--questions FILE]       # is knowledge.yaml sound? (exit 1 on errors)
-    python bot.py report [--days N] [--csv]      # what clients asked that the bot could not answer
-    python bot.py forget --user ID               # delete what is stored about one client
+Usage (inside the venv: ``.venv/bin/python bot.py ...``, or ``make run ARGS="..."``):
+    bot.py                        # Telegram if TELEGRAM_BOT_TOKEN is set, else the REPL
+    bot.py repl [--debug]         # try questions locally, exactly as a client sees them
+    bot.py ask "does it hurt?" [--json]     # batch answers (or one per stdin line)
+    bot.py check [--questions FILE]         # is knowledge.yaml sound? (exit 1 on errors)
+    bot.py import ARTICLE... [--out FILE]   # draft entries from articles, to review
+    bot.py report [--days N] [--csv]        # what clients asked that the bot could not answer
+    bot.py forget --user ID                 # delete what is stored about one client
+    bot.py try-telegram [--admin]           # the Telegram bot against a local fake Bot API
 
 Every command takes --knowledge PATH (default: FAQ_KNOWLEDGE, else knowledge.yaml
 beside this file).
@@ -16,6 +18,7 @@ beside this file).
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -146,6 +149,19 @@ def command_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_try_telegram(args: argparse.Namespace) -> int:
+    """Chat with the real Telegram adapter through a fake Bot API on 127.0.0.1."""
+    helpers = Path(__file__).resolve().parent / "tests"
+    if not (helpers / "try_telegram.py").exists():
+        print(f"try-telegram needs {helpers}/ of the source checkout.", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(helpers))
+    try_telegram = importlib.import_module("try_telegram")
+    args.knowledge = knowledge_path(args)
+    status: int = try_telegram.run(args)
+    return status
+
+
 def command_default(args: argparse.Namespace) -> int:
     """Run Telegram when a token is set, otherwise the REPL."""
     if token_given():
@@ -237,6 +253,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--days", type=int, default=30, help="period in days (default: 30)")
     report.add_argument("--csv", action="store_true", help="one CSV table, for a spreadsheet")
     report.set_defaults(handler=command_report)
+
+    try_telegram = commands.add_parser(
+        "try-telegram",
+        parents=[common],
+        help="chat with the real Telegram bot locally: a fake Bot API, no token, no internet",
+    )
+    try_telegram.add_argument(
+        "--port", type=int, default=0, help="the fake Bot API's port (default: any free one)"
+    )
+    try_telegram.add_argument(
+        "--admin", action="store_true", help="make you an admin of the bot (/stats, /reload)"
+    )
+    try_telegram.add_argument(
+        "--no-bot", action="store_true", help="start only the fake API; run the bot yourself"
+    )
+    try_telegram.set_defaults(handler=command_try_telegram)
 
     forget = commands.add_parser(
         "forget", parents=[common], help="delete everything stored about one client, on request"
