@@ -42,7 +42,8 @@ TELEGRAM_VARIABLES: tuple[Variable, ...] = (
     Variable(
         "WEBHOOK_LISTEN",
         f"`{DEFAULT_LISTEN}`",
-        "Local address for the webhook receiver: `127.0.0.1` behind a reverse proxy on the same host; `0.0.0.0` only to expose it on purpose.",
+        "Local address for the webhook receiver: `127.0.0.1` behind a reverse proxy on the "
+        "same host; `0.0.0.0` only to expose it on purpose.",
     ),
     Variable(
         "WEBHOOK_SECRET",
