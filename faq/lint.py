@@ -18,8 +18,9 @@ also measures the bot on a labelled question set (the format of tests/eval/).
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -214,6 +215,41 @@ def _lines(entry: Entry) -> tuple[int | None, ...]:
     return lines
 
 
+SIMILAR_PAIRS_BLOCK = 256
+"""Questions compared at a time: memory stays a block wide, not the square of the file."""
+
+
+def _similar_pairs(texts: Sequence[str], cutoff: float) -> Iterator[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, whose token_sort_ratio is at least ``cutoff``.
+
+    A ratio of ``cutoff`` needs lengths within ``(1 - cutoff/100) * (len_a + len_b)`` of
+    each other, so after sorting by length each text is compared only with a window of
+    texts of similar length, a block at a time: time and memory grow with the number of
+    questions times the window, not with its square.
+    """
+    order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
+    lengths = [len(texts[k]) for k in order]
+    slack = 1 - cutoff / 100
+    for start in range(0, len(order), SIMILAR_PAIRS_BLOCK):
+        rows = order[start : start + SIMILAR_PAIRS_BLOCK]
+        longest = lengths[min(start + SIMILAR_PAIRS_BLOCK, len(order)) - 1]
+        # len_b - len_a <= slack * (len_a + len_b)  <=>  len_b <= len_a * (1+slack)/(1-slack)
+        limit = longest * (1 + slack) / (1 - slack) if slack < 1 else float("inf")
+        stop = bisect.bisect_right(lengths, limit)
+        columns = order[start:stop]
+        scores = process.cdist(
+            [texts[k] for k in rows],
+            [texts[k] for k in columns],
+            scorer=fuzz.token_sort_ratio,
+            processor=None,
+            score_cutoff=cutoff,
+        )
+        for r, c in zip(*np.nonzero(scores), strict=True):
+            i, j = rows[int(r)], columns[int(c)]
+            if int(r) < int(c):  # each pair once, never a text with itself
+                yield (i, j) if i < j else (j, i)
+
+
 def check_near_identical(faq: FAQ, cutoff: float = NEAR_IDENTICAL) -> Iterable[Finding]:
     """Near-identical questions in two different entries (each pair named once)."""
     path = faq.knowledge.path
@@ -225,12 +261,8 @@ def check_near_identical(faq: FAQ, cutoff: float = NEAR_IDENTICAL) -> Iterable[F
                 items.append((entry, question, line, normal))
     if len(items) < 2:
         return
-    texts = [normal for *_, normal in items]
-    scores = process.cdist(
-        texts, texts, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff
-    )
-    for i, j in zip(*np.nonzero(np.triu(scores, k=1)), strict=True):
-        first, second = items[int(i)], items[int(j)]
+    for i, j in sorted(_similar_pairs([normal for *_, normal in items], cutoff)):
+        first, second = items[i], items[j]
         if first[0].id == second[0].id:
             continue
         same = "identical" if first[3] == second[3] else "nearly identical"

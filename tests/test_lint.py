@@ -323,3 +323,23 @@ def test_own_question_below_threshold_is_a_warning(knowledge_text: str) -> None:
         'the question "prices please" of entry \'price\' only gets "did you mean": it scores '
         "41.0, below answer_threshold (45) (scores: price 41)."
     )
+
+
+def test_similar_pairs_match_comparing_every_pair() -> None:
+    """The length-windowed, blocked search finds exactly the pairs a full comparison does."""
+    import random
+
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    from faq import lint
+
+    rng = random.Random(1)
+    words = "how long does it take many sessions hurt price book skin red after cream my".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(700)]
+    full = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio, processor=None)
+    expected = sorted(
+        (int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(full >= 90, k=1)), strict=True)
+    )
+    assert expected  # the set has near-identical pairs to find
+    assert sorted(lint._similar_pairs(texts, 90.0)) == expected
