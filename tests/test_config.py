@@ -103,3 +103,10 @@ def test_every_variable_the_code_names_is_documented() -> None:
         named |= set(re.findall(r"env(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
     assert named
     assert named <= documented, named - documented
+
+
+def test_readme_table_lists_exactly_the_documented_variables() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Environment variables", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", table, re.MULTILINE)
+    assert listed == [v.name for v in (*TELEGRAM_VARIABLES, *VARIABLES)]
