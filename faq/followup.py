@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from faq.engine import FAQ
-from faq.knowledge import TELEGRAM_TEXT_LIMIT, Knowledge
+from faq.knowledge import Knowledge
 from faq.matcher import EVERYDAY_STEMS, Candidate
 from faq.replies import Reply, ReplyKind, decide, option_for
 from faq.text import STOPWORDS
@@ -40,6 +40,10 @@ _SECOND_QUESTION = re.compile(
 )
 MAX_ANSWERS = 2
 """A message asking several things gets at most this many answers."""
+
+COMBINED_ANSWER_LIMIT = 2500
+"""Two answers longer than this together are offered as a choice instead: a long double
+reply is hard to read on a phone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +178,7 @@ def two_answers(faq: FAQ, text: str) -> Reading | None:
     first, second = answers[:MAX_ANSWERS]
     ids = (str(first.entry_id), str(second.entry_id))
     combined = f"{first.text.strip()}\n\n{second.text.strip()}"
-    if len(combined) > TELEGRAM_TEXT_LIMIT:
+    if len(combined) > COMBINED_ANSWER_LIMIT:
         choices = tuple(option_for(e) for i in ids if (e := knowledge.entry(i)) is not None)
         text_ = knowledge.messages["two_questions"]
         return Reading(Reply(ReplyKind.DID_YOU_MEAN, text_, None, first.score, choices), False)

@@ -29,9 +29,6 @@ from faq.yaml_lines import (
 )
 from faq.yaml_mistakes import explain
 
-TELEGRAM_TEXT_LIMIT = 4096
-"""Telegram refuses messages longer than this many characters."""
-
 ENTRY_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]{0,39}\Z")
 """Used with ``match``; ``\\Z`` (not ``$``) so that an id ending in a newline is refused."""
 MAX_FILE_BYTES = 5_000_000
@@ -714,14 +711,9 @@ class _Builder:
                     )
 
     def fill_answer(self, entry: Entry, clinic: Clinic) -> Entry:
+        # No length limit here: a chat's message limit is the adapter's business (Telegram
+        # splits a long answer into messages; ``check --max-answer-length`` warns staff).
         answer = self.fill(entry.answer, clinic, entry.line, f"entry '{entry.id}'")
-        if len(answer) > TELEGRAM_TEXT_LIMIT:
-            self.problem(
-                entry.line,
-                f"the answer of entry '{entry.id}' is {len(answer)} characters long; Telegram "
-                f"allows {TELEGRAM_TEXT_LIMIT}.",
-                "shorten it, or split it into two entries.",
-            )
         if answer == entry.answer:
             return entry
         return Entry(

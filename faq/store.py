@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from faq.config import DEFAULT_RETENTION_DAYS, ConfigError, CoreConfig, load_core_config
 from faq.redact import redact
 from faq.replies import Reply, ReplyKind
 
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "conversations.sqlite3"
 SALT_NAME = "hash_salt"
-DEFAULT_RETENTION_DAYS = 90
 MAX_QUESTION_CHARACTERS = 2000
 """Longer messages are cut: the start holds the question, the rest is not needed."""
 STORED_CANDIDATES = 5
@@ -483,58 +483,54 @@ def load_or_create_salt(data_dir: Path) -> str:
     return salt
 
 
-def data_dir_from_env(knowledge: Path | None = None) -> Path:
-    """The data folder, never dependent on the directory the bot was started from.
-
-    FAQ_DATA_DIR if set; else $STATE_DIRECTORY (set by systemd's ``StateDirectory=``);
-    else a ``data`` folder beside the knowledge file; else ``data`` beside this package.
-    """
-    chosen = os.environ.get("FAQ_DATA_DIR")
-    if chosen:
-        return Path(chosen).expanduser().resolve()
-    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
-    if state:
-        return Path(state).resolve()
-    base = knowledge.resolve().parent if knowledge else Path(__file__).resolve().parent.parent
-    return base / "data"
-
-
-def open_store_from_env(knowledge: Path | None = None) -> ConversationStore:
-    """Open the store configured by FAQ_DATA_DIR, FAQ_RETENTION_DAYS and FAQ_HASH_SALT.
-
-    The data folder is ``data_dir_from_env(knowledge)`` (created if missing);
-    FAQ_RETENTION_DAYS defaults to 90;
-    without FAQ_HASH_SALT a random salt is generated once and kept in the data folder.
-    Raises ``StoreError`` with what to fix on a bad setting.
-    """
-    data_dir = data_dir_from_env(knowledge)
-    log.info("conversation data folder: %s", data_dir)
-    raw_days = os.environ.get("FAQ_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+def data_dir_from_env(knowledge: Path | None = None, config: CoreConfig | None = None) -> Path:
+    """The data folder the core settings choose (``CoreConfig.data_folder``); ``config``
+    defaults to ``load_core_config()``, so FAQ_DATA_DIR, then $STATE_DIRECTORY, then ``data``
+    beside the knowledge file."""
     try:
-        retention_days = int(raw_days)
-    except ValueError:
-        raise StoreError(
-            f"FAQ_RETENTION_DAYS should be a whole number of days, not '{raw_days}'."
-        ) from None
+        chosen = config or load_core_config()
+    except ConfigError as error:
+        raise StoreError(str(error)) from None
+    return chosen.data_folder(knowledge)
+
+
+def open_store_from_env(
+    knowledge: Path | None = None, config: CoreConfig | None = None
+) -> ConversationStore:
+    """Open the store the core settings configure (FAQ_DATA_DIR, FAQ_RETENTION_DAYS,
+    FAQ_HASH_SALT; ``config`` defaults to ``load_core_config()``).
+
+    The data folder is created if missing; without FAQ_HASH_SALT a random salt is
+    generated once and kept in the data folder. Raises ``StoreError`` with what to fix on a
+    bad setting, ``StoreUnavailableError`` when the folder cannot be written.
+    """
+    try:
+        chosen = config or load_core_config()
+    except ConfigError as error:
+        raise StoreError(str(error)) from None
+    data_dir = chosen.data_folder(knowledge)
+    log.info("conversation data folder: %s", data_dir)
     try:
         if not data_dir.exists():
             data_dir.mkdir(parents=True, mode=0o700)
-        salt = os.environ.get("FAQ_HASH_SALT") or load_or_create_salt(data_dir)
+        salt = chosen.hash_salt or load_or_create_salt(data_dir)
     except OSError as exc:
         raise StoreUnavailableError(
             f"cannot use the data folder {data_dir} ({exc}). Set FAQ_DATA_DIR to a writable folder."
         ) from exc
-    return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=retention_days)
+    return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=chosen.retention_days)
 
 
-def open_store_or_none(knowledge: Path | None = None) -> ConversationStore | None:
+def open_store_or_none(
+    knowledge: Path | None = None, config: CoreConfig | None = None
+) -> ConversationStore | None:
     """``open_store_from_env``, or None (logged once) when the data folder cannot be written.
 
     A read-only or missing data folder must not stop the bot answering clients: it
     then answers without recording anything.
     """
     try:
-        return open_store_from_env(knowledge)
+        return open_store_from_env(knowledge, config)
     except StoreUnavailableError as error:
         log.warning("answering without recording conversations: %s", error)
         return None

@@ -4,8 +4,8 @@ A client presses "Send my question to the team"; the staff group gets one messag
 staff reply reaches the client; the client's next messages go to the thread; /done
 hands the client back to the FAQ. Also: several clients and staff at once, a chat that
 is not the staff group, no staff chat configured, the bot removed from the group, 👎,
-problems reported, /forget. The ``python bot.py`` run with a restart in the middle is
-in ``test_telegram_e2e_handoff.py``.
+problems reported, /forget, /chatid, and a restart in the middle of a conversation
+(the threads live in the SQLite store, so staff replies still reach the client).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from telegram_support import KNOWLEDGE, TOKEN, plain_buttons, running_bot, text_
 
 from adapters.telegram import callbacks
 from faq import FAQ
+from faq.aftercare import Concern, concern_reply
 from faq.handoff import SEND_TO_TEAM
 from faq.store import ConversationStore
 
@@ -73,9 +74,9 @@ def hand_off(api: FakeBotAPI, client: int, staff_count: int = 1) -> Any:
     offer = api.sent(client)[0]
     assert (SEND_TO_TEAM, callbacks.HANDOFF) in plain_buttons(offer)
     api.press(client, message_id(offer), callbacks.HANDOFF)
-    return [
+    return next(
         c for c in api.sent(STAFF, staff_count) if f"Client{client} would like" in text_of(c)
-    ][0]
+    )
 
 
 def test_offer_press_staff_reply_thread_and_done(api, bot, faq) -> None:
@@ -142,7 +143,9 @@ def test_nobody_outside_the_staff_chat_can_post_to_a_client(api, bot) -> None:
     to_staff = hand_off(api, 401)
     forged = api.messages[(STAFF, message_id(to_staff))]
     # A reply "to" the thread message, sent from another group and from a private chat.
-    api.message(-555, "I am not staff", user_id=666, chat_type="supergroup", reply_to_message=forged)
+    api.message(
+        -555, "I am not staff", user_id=666, chat_type="supergroup", reply_to_message=forged
+    )
     api.message(667, "me neither", reply_to_message=forged)
     api.message(401, "still there?")  # passed on: proves the updates before were handled
     api.wait_for(lambda c: c.method == "sendMessage" and "still there?" in text_of(c))
@@ -158,7 +161,9 @@ def test_a_problem_tells_the_staff_the_fact_only(api, bot) -> None:
     assert (SEND_TO_TEAM, callbacks.HANDOFF) in plain_buttons(reply)
     notice = text_of(api.sent(STAFF)[0])
     assert "reported a problem after treatment" in notice
-    assert "still red" not in notice and "3 days" not in notice and "Client501" not in notice
+    assert "still red" not in notice
+    assert "3 days" not in notice
+    assert "Client501" not in notice
     api.message(501, "and it's itchy now, 4 days later")  # told once, not again
     api.sent(501, 2)
     api.press(501, message_id(reply), callbacks.HANDOFF)
@@ -216,6 +221,38 @@ def test_without_a_staff_chat_the_contacts_are_offered(api, faq) -> None:
         api.press(901, message_id(offer), contact)
         assert faq.knowledge.clinic.phone in text_of(api.sent(901, 2)[1])
         api.message(901, PROBLEM)
-        assert (
-            callbacks.CONTACT in [d for _, d in plain_buttons(api.sent(901, 3)[2])]
-        )
+        assert callbacks.CONTACT in [d for _, d in plain_buttons(api.sent(901, 3)[2])]
+
+
+def test_a_thread_survives_a_restart(api: FakeBotAPI, faq: FAQ, tmp_path: Path) -> None:
+    path = tmp_path / "restart.sqlite3"
+    with (
+        ConversationStore(path, salt="salt") as store,
+        running_bot(api, lambda: faq, store=store, staff_chat_id=STAFF),
+    ):
+        to_staff = hand_off(api, 1001)
+    with (
+        ConversationStore(path, salt="salt") as store,
+        running_bot(api, lambda: faq, store=store, staff_chat_id=STAFF),
+    ):
+        staff_says(api, 9001, "Sorry for the wait, Sam here.", message_id(to_staff))
+        assert text_of(api.sent(1001, 3)[2]).endswith("Sorry for the wait, Sam here.")
+        api.message(1001, "thanks, and does it hurt?")  # still the thread, not the FAQ
+        assert text_of(api.sent(STAFF, 2)[1]) == "💬 Client1001: thanks, and does it hurt?"
+
+
+def test_chatid_tells_staff_the_id_to_set(api: FakeBotAPI, faq: FAQ) -> None:
+    with running_bot(api, lambda: faq):
+        api.message(-100777, "/chatid", user_id=9001, chat_type="supergroup")
+        assert "FAQ_STAFF_CHAT_ID=-100777" in text_of(api.sent(-100777)[0])
+        api.message(1101, "/chatid")
+        assert "staff group" in text_of(api.sent(1101)[0])
+
+
+def test_an_urgent_message_in_a_thread_still_gets_the_urgent_reply(api, bot, faq) -> None:
+    hand_off(api, 1201)
+    api.message(1201, "my lips are swelling and I can't breathe properly")
+    passed = api.sent(STAFF, 2)[1]
+    assert "can't breathe" in text_of(passed)
+    urgent = text_of(api.sent(1201, 3)[2])
+    assert urgent == concern_reply(faq.knowledge, Concern.URGENT).text.strip()

@@ -22,6 +22,7 @@ from telegram.error import TelegramError
 from adapters.telegram import callbacks, handoff, keyboards, texts
 from adapters.telegram.admins import notify_admins
 from adapters.telegram.render import escape
+from adapters.telegram.scheduling import MATCHING
 from adapters.telegram.sending import edit_or_send, send_html, send_plain
 from adapters.telegram.services import Context
 from faq import FAQ, Knowledge, Reply
@@ -275,7 +276,8 @@ async def on_text(update: Update, context: Context) -> None:
     if not text.strip():  # only "@bot": greet
         await start(update, context)
         return
-    reply = context.bot_data.conversations.reply(conversation_key(update), text)
+    conversations = context.bot_data.conversations
+    reply = await MATCHING.run(conversations.reply, conversation_key(update), text)  # off the loop
     user = update.effective_user
     interaction_id = await _store_call(
         context, "record_reply", str(user.id if user else message.chat_id), text, reply

@@ -361,6 +361,25 @@ async def expire_job(context: Context) -> None:
             log.info("handoff threads expired rows=%d", deleted)
 
 
+async def chatid_command(update: Update, context: Context) -> None:
+    """/chatid in a group: the id to put in FAQ_STAFF_CHAT_ID (works before it is set)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    if chat.type == ChatType.PRIVATE:
+        text = "Send /chatid in the staff group (with the bot added to it) to get its id."
+    elif chat.id == context.bot_data.staff_chat_id:
+        text = f"This group's id is {chat.id}. It is the staff chat: hand-offs come here."
+    else:
+        text = (
+            f"This group's id is {chat.id}. To send clients' hand-offs here, set "
+            f"FAQ_STAFF_CHAT_ID={chat.id} in the bot's environment and restart the bot."
+        )
+    await send_plain(context.bot, chat.id, text, None, message.message_id)
+    log.info("chat id asked in a %s chat", chat.type)
+
+
 def register(application: BotApp, staff_chat_id: int) -> None:
     """The staff chat's and the thread's handlers, in their own group before the FAQ's."""
     new = filters.UpdateType.MESSAGE

@@ -36,6 +36,8 @@ class Services:
     handoffs: Handoffs | None = None
     """The hand-off threads with the staff chat (FAQ_STAFF_CHAT_ID), or None: no hand-off,
     clients are given the contacts instead."""
+    staff_chat_id: int | None = None
+    """FAQ_STAFF_CHAT_ID as configured (even when the hand-off is off), for /chatid."""
     concerns_told: dict[int, float] = field(default_factory=dict)
     """When the staff were last told that a client (chat id) reported a problem."""
     log_text: bool = False
