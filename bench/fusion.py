@@ -30,9 +30,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from faq.config import load_core_config  # noqa: E402
 from faq.engine import FAQ  # noqa: E402
 from faq.evaluation import LabelledQuestion, evaluate, load_questions  # noqa: E402
-from faq.fusion import EmbeddingCache, cache_dir_from_env  # noqa: E402
+from faq.fusion import EmbeddingCache  # noqa: E402
 from faq.knowledge import Knowledge, load_knowledge  # noqa: E402
 from faq.replies import ReplyKind  # noqa: E402
 from faq.semantic import load_encoder  # noqa: E402
@@ -85,7 +86,7 @@ def main() -> None:
     if encoder is None:
         sys.exit(f"no encoder: {reason}")
     knowledge = load_knowledge(args.knowledge)
-    cache = EmbeddingCache(encoder, cache_dir_from_env())
+    cache = EmbeddingCache(encoder, load_core_config().cache_folder(REPO / "knowledge.yaml"))
     sets = question_sets()
     pooled = [q for qs in sets.values() for q in qs]
     for n in [None] + ([5, 10] if args.curve else []):

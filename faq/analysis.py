@@ -14,7 +14,8 @@ Stored questions and client messages go through the same steps, so they meet hal
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -34,6 +35,9 @@ MIN_LENGTH_SHORT_FIX = 3
 MIN_LENGTH_TWO_EDITS = 7
 CONFIDENCE_PER_EDIT = 0.15
 SHORT_FIX_CONFIDENCE = 0.7
+CORRECTION_CACHE_SIZE = 10_000
+"""Typo fixes remembered (least recently used dropped first): a stream of random words
+must not grow memory without bound."""
 # "without" is not "with out", nor "redone" "red one": a compound's halves are content words.
 _NOT_A_COMPOUND_HALF = STOPWORDS | EVERYDAY_WORDS
 
@@ -89,7 +93,8 @@ class Analyzer:
         # Function words come last: "durng" is worth reading as "during" (an unknown word
         # weighs heavily), but a content word wins an equally close tie.
         self._known_list += sorted(w for w in STOPWORDS if len(w) >= 4)
-        self._correction_cache: dict[str, tuple[str, ...] | None] = {}
+        self._correction_cache: OrderedDict[str, tuple[str, ...] | None] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @staticmethod
     def _build_synonyms(
@@ -180,13 +185,18 @@ class Analyzer:
             # "appts": the plural of a known word, which stemming meets; "pricess": "prices"
             # typed with one s too many (not "process", which is as close by letters).
             return (token[:-1],) if token.endswith("ss") else None
-        if token in self._correction_cache:
-            return self._correction_cache[token]
+        with self._cache_lock:
+            if token in self._correction_cache:
+                self._correction_cache.move_to_end(token)
+                return self._correction_cache[token]
         if len(token) < MIN_LENGTH_ONE_EDIT:
             fixed = self._short_word_fix(token)
         else:
             fixed = self._split_compound(token) or self._closest_known(token)
-        self._correction_cache[token] = fixed
+        with self._cache_lock:
+            self._correction_cache[token] = fixed
+            while len(self._correction_cache) > CORRECTION_CACHE_SIZE:
+                self._correction_cache.popitem(last=False)  # the least recently used
         return fixed
 
     def _short_word_fix(self, token: str) -> tuple[str, ...] | None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,14 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from faq.analysis import NOT_COVERED
+from faq.config import CoreConfig
 from faq.knowledge import Entry
 from faq.matcher import Candidate, Matcher
 from faq.semantic import Encoder
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CACHE_DIR = Path(".cache")
-"""Where embeddings are cached unless FAQ_CACHE_DIR says otherwise (never committed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +54,6 @@ class FusionParams:
     so its cosine runs lower for the same relevance."""
     lexical_floor: float = 15.0
     """Below this lexical score semantics cannot lift an entry (out-of-scope safety)."""
-
-
-def cache_dir_from_env(environ: os._Environ[str] | dict[str, str] = os.environ) -> Path:
-    """The embedding cache directory: FAQ_CACHE_DIR, else ``.cache``."""
-    return Path(environ.get("FAQ_CACHE_DIR") or DEFAULT_CACHE_DIR)
 
 
 def _key(model_hash: str, text: str) -> str:
@@ -198,13 +190,13 @@ class FusedMatcher:
         return candidates
 
 
-def startup_cache(environ: os._Environ[str] | dict[str, str] = os.environ) -> EmbeddingCache | None:
+def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> EmbeddingCache | None:
     """The embedding cache the bot starts with, or None for lexical-only matching.
 
-    Loads the encoder (``faq.semantic.load_encoder`` logs once why it cannot); FAQ_SEMANTIC=0
+    Loads the encoder (``faq.semantic.load_encoder`` says why when it cannot); FAQ_SEMANTIC=0
     turns the encoder off on purpose. Logs once which matcher is in use.
     """
-    if environ.get("FAQ_SEMANTIC", "1").strip() == "0":
+    if not config.semantic:
         log.info("matching: lexical only (FAQ_SEMANTIC=0)")
         return None
     from faq.semantic import load_encoder
@@ -213,14 +205,14 @@ def startup_cache(environ: os._Environ[str] | dict[str, str] = os.environ) -> Em
     if encoder is None:
         log.warning("matching: lexical only (%s)", reason)
         return None
-    directory = cache_dir_from_env(environ)
+    directory = config.cache_folder(knowledge)
     log.info("matching: lexical + sentence encoder; embedding cache in %s", directory)
     return EmbeddingCache(encoder, directory)
 
 
-def matcher_in_use(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+def matcher_in_use(config: CoreConfig) -> str:
     """For ``check``: which matcher the bot would answer with here, and why."""
-    if environ.get("FAQ_SEMANTIC", "1").strip() == "0":
+    if not config.semantic:
         return "lexical only (FAQ_SEMANTIC=0)"
     from faq.semantic import load_encoder
 

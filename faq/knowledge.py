@@ -29,9 +29,6 @@ from faq.yaml_lines import (
 )
 from faq.yaml_mistakes import explain
 
-TELEGRAM_TEXT_LIMIT = 4096
-"""Telegram refuses messages longer than this many characters."""
-
 ENTRY_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]{0,39}\Z")
 """Used with ``match``; ``\\Z`` (not ``$``) so that an id ending in a newline is refused."""
 MAX_FILE_BYTES = 5_000_000
@@ -61,6 +58,10 @@ class Entry:
         return self.questions[0]
 
 
+DEFAULT_URGENT = "call your local emergency number now, or go to the nearest emergency department"
+"""``clinic.urgent`` when staff have not set it: no number is assumed for any country."""
+
+
 @dataclass(frozen=True, slots=True)
 class Clinic:
     """The clinic's contact details, filled in once by staff and used in answers."""
@@ -72,6 +73,8 @@ class Clinic:
     booking: str = ""
     address: str = ""
     hours: str = ""
+    urgent: str = DEFAULT_URGENT
+    """Where to get urgent medical help, said first to a client with urgent signs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,41 @@ DEFAULT_MESSAGES: dict[str, str] = {
         "pigmentation, stretch marks, the treatment itself and booking. "
         "For anything else, please contact {clinic.name}: {clinic.phone}, {clinic.email}."
     ),
+    # Texts for conversations (faq.conversation); an older file without them still loads.
+    "acknowledgement": "Is there anything else you'd like to know? Just type your question.",
+    "clarify": (
+        "Could you tell me a little more about what you'd like to know? "
+        "For example: does it hurt, how many sessions, or what happens afterwards."
+    ),
+    "not_covered": (
+        "Sorry, I can't help with {subject}: I only answer questions about microneedling. "
+        "Our team at {clinic.name} can tell you more:\n{contacts}"
+    ),
+    "two_questions": "You asked about two things. Which would you like to start with?",
+    "person": "Of course. You can reach our team at {clinic.name}:\n{contacts}",
+    # The clinic's phone and email are added below these two by the bot when the text
+    # does not already hold them, so a file without them still loads.
+    "problem": (
+        "I'm sorry you're going through this. What you describe is more than the usual "
+        "reaction after treatment, so please don't wait for it to settle: contact "
+        "{clinic.name} now, so a practitioner can check your skin and advise you."
+    ),
+    "urgent": (
+        "⚠️ Please get urgent medical help now: {clinic.urgent}. These can be signs of "
+        "a serious reaction.\nWhen you are safe, please also let {clinic.name} know."
+    ),
 }
+
+MESSAGE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {"not_covered": ("subject",)}
+"""Placeholders a message may use besides the clinic's: filled in when it is sent.
+Every message may also use ``{contacts}``: the clinic's phone, email and booking lines
+that the clinic block has, one per line."""
+
+
+def contact_lines(clinic: Clinic) -> str:
+    """The clinic's ways of being reached that staff filled in, one per line."""
+    rows = (("Phone", clinic.phone), ("Email", clinic.email), ("Book", clinic.booking))
+    return "\n".join(f"{name}: {value}" for name, value in rows if value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +384,14 @@ class _Builder:
         sources = self.sources(data.get("sources"), key_line(data, "sources"))
         entries = [self.fill_answer(entry, clinic) for entry in entries]
         messages = {
-            name: self.fill(text, clinic, key_line(data.get("messages"), name), f"message {name}")
+            name: self.fill(
+                text,
+                clinic,
+                key_line(data.get("messages"), name),
+                f"message {name}",
+                MESSAGE_PLACEHOLDERS.get(name, ()),
+                {"contacts": contact_lines(clinic)},
+            )
             for name, text in messages.items()
         }
         if self.problems:
@@ -667,31 +711,43 @@ class _Builder:
                     )
 
     def fill_answer(self, entry: Entry, clinic: Clinic) -> Entry:
+        # No length limit here: a chat's message limit is the adapter's business (Telegram
+        # splits a long answer into messages; ``check --max-answer-length`` warns staff).
         answer = self.fill(entry.answer, clinic, entry.line, f"entry '{entry.id}'")
-        if len(answer) > TELEGRAM_TEXT_LIMIT:
-            self.problem(
-                entry.line,
-                f"the answer of entry '{entry.id}' is {len(answer)} characters long; Telegram "
-                f"allows {TELEGRAM_TEXT_LIMIT}.",
-                "shorten it, or split it into two entries.",
-            )
         if answer == entry.answer:
             return entry
         return Entry(
             **{**{f.name: getattr(entry, f.name) for f in fields(Entry)}, "answer": answer}
         )
 
-    def fill(self, text: str, clinic: Clinic, line: int | None, where: str) -> str:
-        """Replace ``{clinic.phone}``-style placeholders with the clinic's details."""
+    def fill(
+        self,
+        text: str,
+        clinic: Clinic,
+        line: int | None,
+        where: str,
+        keep: tuple[str, ...] = (),
+        values: Mapping[str, str] | None = None,
+    ) -> str:
+        """Replace ``{clinic.phone}``-style placeholders with the clinic's details, and
+        the names in ``values`` (``{contacts}``) with theirs; the names in ``keep``
+        (``{subject}``) are left for the bot to fill when it sends the text."""
+        values = values or {}
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
+            if name in keep:
+                return match.group(0)
+            if name in values:
+                return values[name]
             key = name.removeprefix("clinic.")
             if not name.startswith("clinic.") or key not in CLINIC_KEYS:
+                names = [f"{{clinic.{k}}}" for k in CLINIC_KEYS]
+                names += [f"{{{k}}}" for k in (*keep, *values)]
                 self.problem(
                     line,
                     f"{where} uses an unknown placeholder '{{{name}}}'.",
-                    "placeholders are: " + ", ".join(f"{{clinic.{k}}}" for k in CLINIC_KEYS),
+                    "placeholders are: " + ", ".join(names),
                 )
                 return match.group(0)
             value = getattr(clinic, key)

@@ -1,4 +1,4 @@
-"""``python bot.py check``: is an edited knowledge file sound before clients see it?
+"""``bot.py check``: is an edited knowledge file sound before clients see it?
 
 Two kinds of findings, each naming the file, the line and what to do:
 
@@ -6,9 +6,10 @@ Two kinds of findings, each naming the file, the line and what to do:
   client typing one of an entry's own questions gets *another* entry's answer;
 * **warnings** — worth a look, but the bot works: an entry's own question that only
   gets "did you mean" or the fallback, near-identical questions in two entries, an
-  entry with too few questions to be found reliably, an answer close to Telegram's
-  length limit, an entry listed as related to itself, clinic details that still hold
-  the example values.
+  entry with too few questions to be found reliably, an answer close to or over the
+  length of one chat message (``max_answer_length``, which ``bot.py`` takes from the
+  adapter), an entry listed as related to itself, clinic details that still hold the
+  example values.
 
 ``check`` exits 1 when there are errors (2 when the file cannot be loaded at all) and
 0 with warnings only, so it can guard a deployment or a CI job. With ``--questions`` it
@@ -17,8 +18,9 @@ also measures the bot on a labelled question set (the format of tests/eval/).
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -33,14 +35,15 @@ from faq.engine import FAQ
 from faq.errors import KnowledgeError, Problem
 from faq.evaluation import Evaluation, LabelledQuestion, evaluate, load_questions
 from faq.grounding import check_grounding
-from faq.knowledge import CLINIC_KEYS, TELEGRAM_TEXT_LIMIT, Entry
+from faq.knowledge import CLINIC_KEYS, Entry
 from faq.replies import ReplyKind
 from faq.yaml_lines import key_line, load_yaml_with_lines
 
 MIN_QUESTIONS = 5
 """Fewer questions than this and clients' own wordings are often missed."""
-ANSWER_WARNING_LENGTH = TELEGRAM_TEXT_LIMIT - 600
-"""Answers longer than this are close to Telegram's limit (clinic details may grow)."""
+ANSWER_MARGIN = 600
+"""An answer within this many characters of ``max_answer_length`` is worth a warning: the
+clinic details its placeholders fill in may grow."""
 NEAR_IDENTICAL = 90.0
 """Two questions whose normalised words agree this much (0–100) are near-identical."""
 EXAMPLE_VALUE = re.compile(
@@ -109,9 +112,15 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-def check_knowledge(path: str | Path, sources: Sequence[str | Path] | None = None) -> CheckResult:
+def check_knowledge(
+    path: str | Path,
+    sources: Sequence[str | Path] | None = None,
+    *,
+    max_answer_length: int | None = None,
+) -> CheckResult:
     """Load and lint the knowledge file at ``path``; answers are checked against
-    ``sources`` (default: the file's own ``sources:`` list)."""
+    ``sources`` (default: the file's own ``sources:`` list) and, when given, against the
+    ``max_answer_length`` of one message on the chat the bot runs on."""
     path = Path(path)
     result = CheckResult(path)
     try:
@@ -124,7 +133,7 @@ def check_knowledge(path: str | Path, sources: Sequence[str | Path] | None = Non
         *(Finding(Severity.WARNING, p) for p in faq.knowledge.warnings),
         *check_routing(faq),
         *check_near_identical(faq),
-        *check_entries(faq),
+        *check_entries(faq, max_answer_length),
         *check_not_covered(faq),
         *check_clinic(path),
         *check_sources(faq, faq.knowledge.sources if sources is None else sources),
@@ -206,6 +215,41 @@ def _lines(entry: Entry) -> tuple[int | None, ...]:
     return lines
 
 
+SIMILAR_PAIRS_BLOCK = 256
+"""Questions compared at a time: memory stays a block wide, not the square of the file."""
+
+
+def _similar_pairs(texts: Sequence[str], cutoff: float) -> Iterator[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, whose token_sort_ratio is at least ``cutoff``.
+
+    A ratio of ``cutoff`` needs lengths within ``(1 - cutoff/100) * (len_a + len_b)`` of
+    each other, so after sorting by length each text is compared only with a window of
+    texts of similar length, a block at a time: time and memory grow with the number of
+    questions times the window, not with its square.
+    """
+    order = sorted(range(len(texts)), key=lambda k: len(texts[k]))
+    lengths = [len(texts[k]) for k in order]
+    slack = 1 - cutoff / 100
+    for start in range(0, len(order), SIMILAR_PAIRS_BLOCK):
+        rows = order[start : start + SIMILAR_PAIRS_BLOCK]
+        longest = lengths[min(start + SIMILAR_PAIRS_BLOCK, len(order)) - 1]
+        # len_b - len_a <= slack * (len_a + len_b)  <=>  len_b <= len_a * (1+slack)/(1-slack)
+        limit = longest * (1 + slack) / (1 - slack) if slack < 1 else float("inf")
+        stop = bisect.bisect_right(lengths, limit)
+        columns = order[start:stop]
+        scores = process.cdist(
+            [texts[k] for k in rows],
+            [texts[k] for k in columns],
+            scorer=fuzz.token_sort_ratio,
+            processor=None,
+            score_cutoff=cutoff,
+        )
+        for r, c in zip(*np.nonzero(scores), strict=True):
+            i, j = rows[int(r)], columns[int(c)]
+            if int(r) < int(c):  # each pair once, never a text with itself
+                yield (i, j) if i < j else (j, i)
+
+
 def check_near_identical(faq: FAQ, cutoff: float = NEAR_IDENTICAL) -> Iterable[Finding]:
     """Near-identical questions in two different entries (each pair named once)."""
     path = faq.knowledge.path
@@ -217,12 +261,8 @@ def check_near_identical(faq: FAQ, cutoff: float = NEAR_IDENTICAL) -> Iterable[F
                 items.append((entry, question, line, normal))
     if len(items) < 2:
         return
-    texts = [normal for *_, normal in items]
-    scores = process.cdist(
-        texts, texts, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff
-    )
-    for i, j in zip(*np.nonzero(np.triu(scores, k=1)), strict=True):
-        first, second = items[int(i)], items[int(j)]
+    for i, j in sorted(_similar_pairs([normal for *_, normal in items], cutoff)):
+        first, second = items[i], items[j]
         if first[0].id == second[0].id:
             continue
         same = "identical" if first[3] == second[3] else "nearly identical"
@@ -239,8 +279,9 @@ def check_near_identical(faq: FAQ, cutoff: float = NEAR_IDENTICAL) -> Iterable[F
         )
 
 
-def check_entries(faq: FAQ) -> Iterable[Finding]:
-    """Per entry: enough questions, an answer well under the limit, sensible related."""
+def check_entries(faq: FAQ, max_answer_length: int | None = None) -> Iterable[Finding]:
+    """Per entry: enough questions, an answer well under ``max_answer_length`` (if
+    given), sensible related."""
     path = faq.knowledge.path
     for entry in faq.knowledge.entries:
         if not entry.small_talk and len(entry.questions) < MIN_QUESTIONS:
@@ -254,14 +295,20 @@ def check_entries(faq: FAQ) -> Iterable[Finding]:
                     "add the ways clients really ask it (aim for 6–12).",
                 ),
             )
-        if len(entry.answer) > ANSWER_WARNING_LENGTH:
+        length = len(entry.answer)
+        if max_answer_length is not None and length > max_answer_length - ANSWER_MARGIN:
+            outcome = (
+                "clinic details that grow may not fit"
+                if length <= max_answer_length
+                else "clients get it in several messages"
+            )
             yield Finding(
                 Severity.WARNING,
                 Problem(
                     path,
                     entry.line,
-                    f"the answer of entry '{entry.id}' is {len(entry.answer)} characters; "
-                    f"Telegram refuses more than {TELEGRAM_TEXT_LIMIT}.",
+                    f"the answer of entry '{entry.id}' is {length} characters; one message "
+                    f"holds {max_answer_length}, so {outcome}.",
                     "shorten it, or split it into two entries linked with 'related'.",
                 ),
             )
@@ -365,13 +412,15 @@ def run_check(
     path: str | Path,
     questions: str | Path | None = None,
     sources: Sequence[str | Path] | None = None,
+    *,
+    max_answer_length: int | None = None,
 ) -> tuple[str, int]:
     """The whole ``check`` command: its output and exit status.
 
     Status 0: no errors (warnings allowed); 1: errors; 2: the knowledge file or the
     question file cannot be loaded.
     """
-    result = check_knowledge(path, sources)
+    result = check_knowledge(path, sources, max_answer_length=max_answer_length)
     parts = [str(finding) for finding in result.findings]
     status = 1 if result.errors else 0
     if result.faq is None:

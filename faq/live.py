@@ -29,31 +29,15 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
+from faq.config import DEFAULT_RELOAD_SECONDS
 from faq.engine import FAQ
 from faq.errors import KnowledgeError
 from faq.fusion import EmbeddingCache
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CHECK_SECONDS = 2.0
-
-
-def check_interval_from_env(environ: Mapping[str, str] = os.environ) -> float:
-    """Seconds between looks at the file: FAQ_RELOAD_SECONDS (default 2, at least 0.1).
-
-    Raises ``ValueError`` with a message for people when the setting is not a number.
-    """
-    raw = (environ.get("FAQ_RELOAD_SECONDS") or str(DEFAULT_CHECK_SECONDS)).strip()
-    try:
-        return max(0.1, float(raw))
-    except ValueError:
-        raise ValueError(
-            f"FAQ_RELOAD_SECONDS should be a number of seconds such as 2, not {raw!r}."
-        ) from None
-
 
 Signature = tuple[int, int, int] | None
 """What tells a changed file: (modification time in ns, size, inode); None if missing."""
@@ -73,7 +57,7 @@ class LiveFAQ:
     def __init__(
         self,
         path: str | Path,
-        check_interval: float = DEFAULT_CHECK_SECONDS,
+        check_interval: float = DEFAULT_RELOAD_SECONDS,
         *,
         on_error: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 
+from faq.config import CoreConfig
 from faq.errors import KnowledgeError
 from faq.replies import ReplyKind
 from faq.text import STOPWORDS
@@ -316,7 +317,11 @@ def format_csv(store: ConversationStore | None, days: int, not_covered: Sequence
 
 
 def run_report(
-    days: int, *, as_csv: bool = False, knowledge: Path | None = None
+    days: int,
+    *,
+    as_csv: bool = False,
+    knowledge: Path | None = None,
+    config: CoreConfig | None = None,
 ) -> tuple[str, int]:
     """The whole ``report`` command on the store configured by the environment.
 
@@ -334,7 +339,10 @@ def run_report(
             not_covered = load_knowledge(knowledge).not_covered
         except KnowledgeError as error:
             return f"{error}\n\nThe report needs {knowledge} to load; fix it first.", 2
-    database = data_dir_from_env(knowledge) / DB_NAME
+    try:
+        database = data_dir_from_env(knowledge, config) / DB_NAME
+    except StoreError as error:
+        return f"Cannot read the conversations: {error}", 2
     if not database.exists():
         if as_csv:
             return format_csv(None, days).rstrip("\n"), 0
@@ -344,7 +352,7 @@ def run_report(
             0,
         )
     try:
-        with open_store_from_env(knowledge) as store:
+        with open_store_from_env(knowledge, config) as store:
             if as_csv:
                 text = format_csv(store, days, not_covered)
             else:

@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from faq.config import DEFAULT_RETENTION_DAYS, ConfigError, CoreConfig, load_core_config
 from faq.redact import redact
 from faq.replies import Reply, ReplyKind
 
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "conversations.sqlite3"
 SALT_NAME = "hash_salt"
-DEFAULT_RETENTION_DAYS = 90
 MAX_QUESTION_CHARACTERS = 2000
 """Longer messages are cut: the start holds the question, the rest is not needed."""
 STORED_CANDIDATES = 5
@@ -77,6 +77,20 @@ CREATE TABLE IF NOT EXISTS feedback (
     helpful         INTEGER NOT NULL,   -- 1 helpful, 0 not helpful (the last vote counts)
     created_at      TEXT NOT NULL
 );
+-- Hand-off threads (faq.handoff): which client a message in the staff chat belongs to.
+-- Ids only, never a text or a name. One row per bot message in the staff chat that
+-- belongs to a thread; the thread is named by the message that opened it.
+CREATE TABLE IF NOT EXISTS handoffs (
+    staff_chat        INTEGER NOT NULL,
+    staff_message_id  INTEGER NOT NULL,
+    thread_id         INTEGER NOT NULL,  -- the staff_message_id that opened the thread
+    client_chat       INTEGER NOT NULL,  -- the client's private chat: where replies go
+    user_hash         TEXT NOT NULL,     -- as in interactions, for /forget
+    opened_at         REAL NOT NULL,     -- Unix seconds
+    last_at           REAL NOT NULL,     -- the thread's latest message (same on every row)
+    PRIMARY KEY (staff_chat, staff_message_id)
+);
+CREATE INDEX IF NOT EXISTS handoffs_client ON handoffs (client_chat, staff_chat);
 """
 
 
@@ -99,6 +113,19 @@ class UnansweredQuestion:
     top_score: float
     chosen_entry: str | None
     """The "did you mean" option the client pressed afterwards, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffThread:
+    """An open hand-off: a client's conversation with the staff chat."""
+
+    staff_chat: int
+    thread_id: int
+    """The id of the staff-chat message that opened the thread."""
+    client_chat: int
+    opened_at: float
+    last_at: float
+    """Unix seconds of the thread's latest message, either way."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,12 +280,109 @@ class ConversationStore:
 
     def forget(self, user: str) -> int:
         """Delete every row stored about ``user`` (a client's /forget); returns how many
-        interactions were deleted (their choices and feedback go with them)."""
+        interactions were deleted (their choices and feedback, and their hand-off
+        threads, go with them)."""
+        user_hash = self.user_hash(user)
+        with self._lock, self._db:
+            cursor = self._db.execute("DELETE FROM interactions WHERE user_hash = ?", (user_hash,))
+            self._db.execute("DELETE FROM handoffs WHERE user_hash = ?", (user_hash,))
+        log.info("deleted %d conversation rows on a client's request", cursor.rowcount)
+        return cursor.rowcount
+
+    # -- hand-off threads ---------------------------------------------------------------
+
+    def open_handoff(
+        self, staff_chat: int, staff_message_id: int, client_chat: int, user: str, at: float
+    ) -> HandoffThread:
+        """Start a thread at the staff-chat message ``staff_message_id`` for a client; any
+        older thread of the same client in that staff chat is closed."""
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM handoffs WHERE client_chat = ? AND staff_chat = ?",
+                (client_chat, staff_chat),
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO handoffs (staff_chat, staff_message_id, thread_id,"
+                " client_chat, user_hash, opened_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    staff_chat,
+                    staff_message_id,
+                    staff_message_id,
+                    client_chat,
+                    self.user_hash(user),
+                    at,
+                    at,
+                ),
+            )
+        return HandoffThread(staff_chat, staff_message_id, client_chat, at, at)
+
+    def add_handoff_message(self, thread: HandoffThread, staff_message_id: int, at: float) -> None:
+        """Record another staff-chat message of ``thread`` (a client's later message passed
+        on) and mark the thread active at ``at``; nothing if the thread was closed."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO handoffs (staff_chat, staff_message_id, thread_id,"
+                " client_chat, user_hash, opened_at, last_at)"
+                " SELECT staff_chat, ?, thread_id, client_chat, user_hash, opened_at, ?"
+                " FROM handoffs WHERE staff_chat = ? AND staff_message_id = thread_id"
+                " AND thread_id = ?",
+                (staff_message_id, at, thread.staff_chat, thread.thread_id),
+            )
+            self._touch(thread, at)
+
+    def touch_handoff(self, thread: HandoffThread, at: float) -> None:
+        """Mark ``thread`` active at ``at`` (a staff reply reached the client)."""
+        with self._lock, self._db:
+            self._touch(thread, at)
+
+    def _touch(self, thread: HandoffThread, at: float) -> None:
+        self._db.execute(
+            "UPDATE handoffs SET last_at = max(last_at, ?) WHERE staff_chat = ? AND thread_id = ?",
+            (at, thread.staff_chat, thread.thread_id),
+        )
+
+    def handoff_for_staff_message(
+        self, staff_chat: int, staff_message_id: int, active_since: float
+    ) -> HandoffThread | None:
+        """The open thread the staff-chat message belongs to (active since ``active_since``)."""
+        return self._thread(
+            "staff_chat = ? AND staff_message_id = ?", (staff_chat, staff_message_id), active_since
+        )
+
+    def handoff_for_client(
+        self, staff_chat: int, client_chat: int, active_since: float
+    ) -> HandoffThread | None:
+        """The client's open thread with the staff chat (active since ``active_since``)."""
+        return self._thread(
+            "staff_chat = ? AND client_chat = ?", (staff_chat, client_chat), active_since
+        )
+
+    def _thread(
+        self, where: str, params: tuple[Any, ...], active_since: float
+    ) -> HandoffThread | None:
+        rows = self._query(
+            "SELECT staff_chat, thread_id, client_chat, opened_at, last_at FROM handoffs"
+            f" WHERE {where} AND last_at >= ? ORDER BY last_at DESC LIMIT 1",
+            (*params, active_since),
+        )
+        if not rows:
+            return None
+        staff_chat, thread_id, client_chat, opened_at, last_at = rows[0]
+        return HandoffThread(int(staff_chat), int(thread_id), int(client_chat), opened_at, last_at)
+
+    def close_handoff(self, thread: HandoffThread) -> bool:
+        """Close ``thread`` (/done); False if it was already closed."""
         with self._lock, self._db:
             cursor = self._db.execute(
-                "DELETE FROM interactions WHERE user_hash = ?", (self.user_hash(user),)
+                "DELETE FROM handoffs WHERE staff_chat = ? AND thread_id = ?",
+                (thread.staff_chat, thread.thread_id),
             )
-        log.info("deleted %d conversation rows on a client's request", cursor.rowcount)
+        return cursor.rowcount > 0
+
+    def expire_handoffs(self, active_since: float) -> int:
+        """Delete the threads with no message since ``active_since``; returns the rows."""
+        with self._lock, self._db:
+            cursor = self._db.execute("DELETE FROM handoffs WHERE last_at < ?", (active_since,))
         return cursor.rowcount
 
     # -- reading ------------------------------------------------------------------------
@@ -359,58 +483,54 @@ def load_or_create_salt(data_dir: Path) -> str:
     return salt
 
 
-def data_dir_from_env(knowledge: Path | None = None) -> Path:
-    """The data folder, never dependent on the directory the bot was started from.
-
-    FAQ_DATA_DIR if set; else $STATE_DIRECTORY (set by systemd's ``StateDirectory=``);
-    else a ``data`` folder beside the knowledge file; else ``data`` beside this package.
-    """
-    chosen = os.environ.get("FAQ_DATA_DIR")
-    if chosen:
-        return Path(chosen).expanduser().resolve()
-    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
-    if state:
-        return Path(state).resolve()
-    base = knowledge.resolve().parent if knowledge else Path(__file__).resolve().parent.parent
-    return base / "data"
-
-
-def open_store_from_env(knowledge: Path | None = None) -> ConversationStore:
-    """Open the store configured by FAQ_DATA_DIR, FAQ_RETENTION_DAYS and FAQ_HASH_SALT.
-
-    The data folder is ``data_dir_from_env(knowledge)`` (created if missing);
-    FAQ_RETENTION_DAYS defaults to 90;
-    without FAQ_HASH_SALT a random salt is generated once and kept in the data folder.
-    Raises ``StoreError`` with what to fix on a bad setting.
-    """
-    data_dir = data_dir_from_env(knowledge)
-    log.info("conversation data folder: %s", data_dir)
-    raw_days = os.environ.get("FAQ_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+def data_dir_from_env(knowledge: Path | None = None, config: CoreConfig | None = None) -> Path:
+    """The data folder the core settings choose (``CoreConfig.data_folder``); ``config``
+    defaults to ``load_core_config()``, so FAQ_DATA_DIR, then $STATE_DIRECTORY, then ``data``
+    beside the knowledge file."""
     try:
-        retention_days = int(raw_days)
-    except ValueError:
-        raise StoreError(
-            f"FAQ_RETENTION_DAYS should be a whole number of days, not '{raw_days}'."
-        ) from None
+        chosen = config or load_core_config()
+    except ConfigError as error:
+        raise StoreError(str(error)) from None
+    return chosen.data_folder(knowledge)
+
+
+def open_store_from_env(
+    knowledge: Path | None = None, config: CoreConfig | None = None
+) -> ConversationStore:
+    """Open the store the core settings configure (FAQ_DATA_DIR, FAQ_RETENTION_DAYS,
+    FAQ_HASH_SALT; ``config`` defaults to ``load_core_config()``).
+
+    The data folder is created if missing; without FAQ_HASH_SALT a random salt is
+    generated once and kept in the data folder. Raises ``StoreError`` with what to fix on a
+    bad setting, ``StoreUnavailableError`` when the folder cannot be written.
+    """
+    try:
+        chosen = config or load_core_config()
+    except ConfigError as error:
+        raise StoreError(str(error)) from None
+    data_dir = chosen.data_folder(knowledge)
+    log.info("conversation data folder: %s", data_dir)
     try:
         if not data_dir.exists():
             data_dir.mkdir(parents=True, mode=0o700)
-        salt = os.environ.get("FAQ_HASH_SALT") or load_or_create_salt(data_dir)
+        salt = chosen.hash_salt or load_or_create_salt(data_dir)
     except OSError as exc:
         raise StoreUnavailableError(
             f"cannot use the data folder {data_dir} ({exc}). Set FAQ_DATA_DIR to a writable folder."
         ) from exc
-    return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=retention_days)
+    return ConversationStore(data_dir / DB_NAME, salt=salt, retention_days=chosen.retention_days)
 
 
-def open_store_or_none(knowledge: Path | None = None) -> ConversationStore | None:
+def open_store_or_none(
+    knowledge: Path | None = None, config: CoreConfig | None = None
+) -> ConversationStore | None:
     """``open_store_from_env``, or None (logged once) when the data folder cannot be written.
 
     A read-only or missing data folder must not stop the bot answering clients: it
     then answers without recording anything.
     """
     try:
-        return open_store_from_env(knowledge)
+        return open_store_from_env(knowledge, config)
     except StoreUnavailableError as error:
         log.warning("answering without recording conversations: %s", error)
         return None

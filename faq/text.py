@@ -169,21 +169,34 @@ CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 # Function words: they carry little meaning on their own, so the matcher weighs them less.
-_STOPWORD_TEXT = """
+#
+# _ENGLISH_STOPWORD_TEXT is the English list of NLTK's stopwords corpus (nltk_data,
+# packages/corpora/stopwords.zip, file "english"), which NLTK took from the Snowball
+# project's English stop word list (snowballstem.org; the copy in PostgreSQL's
+# src/backend/snowball/stopwords/english.stop), plus "could" and "would". Left out are
+# NLTK's contraction pieces ("don", "don't", "s", "ll"...): tokenize() expands "don't" to
+# "do not" before anything reads this list. Licence: Snowball is released under the
+# 3-clause BSD licence (copyright Martin Porter and Richard Boulton); NLTK's maintainers
+# say its stopword lists carry no licence of their own (nltk/nltk_data#149).
+_ENGLISH_STOPWORD_TEXT = """
 a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers herself him himself his how i if in into is it itself
-just me more most my myself no nor not now of off on once only or other our ours ourselves
-out over own same she should so some such than that the their theirs them themselves then
-there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours yourself yourselves ok please hi hey
-right get got really also like im its much many well actually basically tell know want
-wanted wondering wonder question quick anyone somebody someone thing things going go
-exactly just still even maybe probably though anything something everything every lot bit
+had has have having he her here hers herself him himself his how i if in into is it its
+itself just me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with would you your yours yourself yourselves
+"""
+# This project's own additions: the filler words of chat messages ("hi, quick question,
+# im wondering..."), which say nothing about the subject either.
+_CHAT_STOPWORD_TEXT = """
+ok please hi hey right get got really also like im much many well actually basically tell
+know want wanted wondering wonder question quick anyone somebody someone thing things going
+go exactly still even maybe probably though anything something everything every lot bit
 little kind sort literally honestly thank thanks hello okay yes yeah yep sure gonna let
 super quite pretty extremely totally absolutely definitely seriously
 """
-STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+STOPWORDS: frozenset[str] = frozenset(_ENGLISH_STOPWORD_TEXT.split() + _CHAT_STOPWORD_TEXT.split())
 
 # Everyday words that say nothing about a subject: discourse words, common verbs,
 # adjectives and adverbs, time words and number words. A word the knowledge never uses

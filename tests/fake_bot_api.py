@@ -6,10 +6,18 @@ out, and read back every call the bot made. Like Telegram it refuses, with a 400
 HTML it cannot parse, texts that are empty or over 4,096 characters, buttons whose
 callback data is empty or over 64 bytes, and edits of unknown or unchanged messages.
 It can answer the next call of a method with a 429 ``retry_after`` or a 502.
+
+From a shell it serves on a fixed port and prints every call the bot makes (the bot
+started elsewhere with TELEGRAM_API_BASE_URL set to the printed address)::
+
+    .venv/bin/python tests/fake_bot_api.py --port 8081
+
+``bot.py try-telegram`` (tests/try_telegram.py) starts it, the bot and a chat prompt.
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import itertools
 import json
@@ -104,6 +112,8 @@ class Call:
     result: Any = None
     done: float = 0.0
     """When the fake answered (``at`` is when the request arrived)."""
+    error: str = ""
+    """The description of an error answer."""
 
 
 @dataclass
@@ -135,8 +145,8 @@ class FakeBotAPI:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> FakeBotAPI:
-        """Serve on a free port of 127.0.0.1 in a background thread."""
+    def start(self, port: int = 0) -> FakeBotAPI:
+        """Serve on 127.0.0.1:``port`` (0: a free port) in a background thread."""
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -153,7 +163,7 @@ class FakeBotAPI:
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
@@ -226,6 +236,26 @@ class FakeBotAPI:
             count,
             timeout,
         )[:count]
+
+    def calls_since(self, index: int) -> list[Call]:
+        """The calls recorded after the first ``index`` ones (``len(api.calls)`` earlier)."""
+        with self._cond:
+            return self.calls[index:]
+
+    def wait_quiet(self, index: int, quiet: float, timeout: float) -> list[Call]:
+        """Wait for calls after the first ``index`` ones until none came for ``quiet``
+        seconds (or ``timeout`` passed); returns them."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            seen = len(self.calls)
+            last = time.monotonic()
+            while True:
+                now = time.monotonic()
+                if len(self.calls) != seen:
+                    seen, last = len(self.calls), now
+                if (seen > index and now - last >= quiet) or now >= deadline:
+                    return self.calls[index:]
+                self._cond.wait(min(quiet, deadline - now))
 
     def calls_to(self, method: str) -> list[Call]:
         """Every call of ``method`` so far."""
@@ -312,6 +342,7 @@ class FakeBotAPI:
             result = self._dispatch(method, params)
         except ApiError as error:
             call.status = error.status
+            call.error = error.description
             payload: dict[str, Any] = {
                 "ok": False,
                 "error_code": error.status,
@@ -522,3 +553,28 @@ class FakeBotAPI:
         if markup:
             message["reply_markup"] = markup
         return message
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve on a fixed port until Ctrl-C, printing each call the bot makes."""
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8081, help="port (default: 8081)")
+    parser.add_argument("--token", default="7000000001:fake-token", help="the token to accept")
+    args = parser.parse_args(argv)
+    api = FakeBotAPI(args.token).start(args.port)
+    print(f"TELEGRAM_API_BASE_URL={api.base_url} TELEGRAM_BOT_TOKEN={args.token}", flush=True)
+    shown = 0
+    try:
+        while True:
+            for call in api.wait_quiet(shown, 0.2, 3600):
+                print(f"{call.status} {call.method} {json.dumps(call.params)[:200]}", flush=True)
+                shown += 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        api.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -78,12 +78,21 @@ class InProcessBot:
         store: Any = None,
         live: Any = None,
         reload_interval: float = 2.0,
+        limits: Any = None,
+        webhook_limits: Any = None,
         **config: Any,
     ) -> None:
         self.config = Config(
             token=TOKEN, api_base_url=api.base_url, reload_seconds=reload_interval, **config
         )
-        self.application = build_application(self.config, get_faq, store=store, live=live)
+        self.application = build_application(
+            self.config,
+            get_faq,
+            store=store,
+            live=live,
+            limits=limits,
+            webhook_limits=webhook_limits,
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self.stop_seconds: float | None = None
         self._ready = threading.Event()

@@ -19,15 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 QUESTION_SETS = sorted((REPO / "tests" / "eval").glob("*.yaml"))
 
 # Ratchets: the figures of the committed matcher and knowledge.yaml, rounded DOWN to the
-# whole percent (measured: 99.0% in-scope, 96.9% fallback, 98.4% kept from facts). Raise
+# whole percent (measured: 98.7% in-scope, 93.2% fallback, 94.8% kept from facts, after the
+# not_covered items fitted to these very questions were removed: issue 9). Raise
 # them as the matcher and knowledge.yaml improve; never lower one to make a change pass
 # (a lower figure means the change made the bot worse for clients), unless the change
 # trades it for a clearly larger gain elsewhere and says so in its commit message.
 MIN_IN_SCOPE_ACCURACY = 0.98
 """In-scope questions answered directly with the expected entry."""
-MIN_FALLBACK_RATE = 0.96
+MIN_FALLBACK_RATE = 0.93
 """Out-of-scope questions that got the fallback."""
-MIN_NO_FACT_RATE = 0.98
+MIN_NO_FACT_RATE = 0.94
 """Out-of-scope questions answered with no microneedling fact (fallback or did-you-mean)."""
 
 

@@ -139,3 +139,22 @@ def test_e2e_runs_the_bot_against_the_fake_api(capsys: pytest.CaptureFixture[str
     argv = ["--sequential", "2", "--burst", "4", "--modes", "unlimited"]
     assert load_bench("e2e").main(argv) == 0
     assert "| rate limiter off |" in capsys.readouterr().out
+
+
+def test_aftercare_prints_recall_and_false_alarms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "aftercare.yaml"
+    questions.write_text(
+        "- {q: 'my face is still red 4 days later', expect: problem}\n"
+        "- {q: 'i cant breathe and my lips are swelling', expect: urgent}\n"
+        "- {q: 'is some redness normal?', expect: ordinary}\n"
+        "- {q: 'does redness go away quickly', expect: ordinary}\n",
+        encoding="utf-8",
+    )
+    assert load_bench("aftercare").main(["--questions", str(questions), "--failures"]) == 0
+    out = capsys.readouterr().out
+    assert "1 problem, 1 urgent, 2 ordinary" in out
+    assert "assess       100.0%   100.0%       0.0%     0.0%      0.0%" in out
+    assert "keywords     100.0%   100.0%       0.0%   100.0%      0.0%" in out
+    assert "before         0.0%     0.0%       0.0%     0.0%    100.0%" in out

@@ -143,15 +143,19 @@ def test_repl_from_a_pipe(knowledge_path: Path) -> None:
     result = run_bot("repl", "--knowledge", str(knowledge_path), stdin=stdin)
     assert result.returncode == 0, result.stderr
     blocks = result.stdout.split("\n\n")
-    # 1. the answer, with its related entry as button [1]
+    # 1. the answer, with its related entry as button [1] and the feedback row, as in
+    # Telegram
     assert blocks[0] == "Three to six sessions."
-    assert blocks[1] == "  [1] Does it hurt?"
+    assert blocks[1] == "  [1] Does it hurt?\n  [2] 👍 Helpful   [3] 👎 Not helpful"
     # 2. "1" presses that button
     assert blocks[2] == "We use a numbing cream."
+    assert blocks[3] == "  [1] 👍 Helpful   [2] 👎 Not helpful"
     # 3. /debug turns on scores, 4. which then show the candidates
-    assert blocks[3] == "(debug on)"
-    answer, *debug = blocks[4].splitlines()
+    assert blocks[4] == "(debug on)"
+    answer = blocks[5]
+    buttons, *debug = blocks[6].splitlines()
     assert answer == "We use a numbing cream."
+    assert buttons == "  [1] 👍 Helpful   [2] 👎 Not helpful"
     assert "  · reply: answer -> pain" in debug
     candidates = [m.groups() for line in debug if (m := CANDIDATE_LINE.match(line))]
     assert candidates, debug
@@ -317,7 +321,9 @@ def test_reply_as_json_keeps_non_ascii(faq: FAQ) -> None:
 
 def test_repl_handle_presses_buttons_and_toggles_debug(faq: FAQ) -> None:
     repl = terminal.Repl(lambda: faq, out=io.StringIO())
-    assert repl.handle("how many sessions").endswith("  [1] Does it hurt?")
+    assert repl.handle("how many sessions").endswith(
+        "  [1] Does it hurt?\n  [2] 👍 Helpful   [3] 👎 Not helpful"
+    )
     assert repl.handle("1").startswith("We use a numbing cream.")
     assert repl.handle("/debug") == "(debug on)"
     assert "· reply: fallback" in repl.handle("7")  # no button 7: read as a message

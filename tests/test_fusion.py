@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from faq.config import load_core_config
 from faq.engine import FAQ
 from faq.fusion import EmbeddingCache, startup_cache
 from faq.knowledge import parse_knowledge
@@ -151,4 +152,4 @@ def test_reply_is_thread_safe(knowledge, encoder: Encoder) -> None:  # type: ign
 
 
 def test_semantic_off_means_lexical_only() -> None:
-    assert startup_cache({"FAQ_SEMANTIC": "0"}) is None
+    assert startup_cache(load_core_config({"FAQ_SEMANTIC": "0"})) is None

@@ -9,7 +9,7 @@ import pytest
 
 from faq import FAQ, Candidate, Reply, ReplyKind, parse_knowledge
 from faq.lint import (
-    ANSWER_WARNING_LENGTH,
+    ANSWER_MARGIN,
     Severity,
     check_knowledge,
     check_routing,
@@ -36,8 +36,9 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def messages(path: Path) -> list[tuple[Severity, int | None, str]]:
-    return [(f.severity, f.problem.line, f.problem.message) for f in check_knowledge(path).findings]
+def messages(path: Path, **options: int) -> list[tuple[Severity, int | None, str]]:
+    findings = check_knowledge(path, **options).findings
+    return [(f.severity, f.problem.line, f.problem.message) for f in findings]
 
 
 def test_clean_file_passes(knowledge_file: Path) -> None:
@@ -184,25 +185,52 @@ def test_question_naming_a_not_covered_subject(tmp_path: Path, knowledge_text: s
     ]
 
 
-def test_answer_close_to_telegram_limit(tmp_path: Path, knowledge_text: str) -> None:
-    long_answer = "Our prices depend on the area treated. " * (ANSWER_WARNING_LENGTH // 39 + 1)
-    path = write(
-        tmp_path,
-        knowledge_text.replace(
-            "Prices are on our website; call {clinic.phone}.", long_answer.strip()
-        ),
+LIMIT = 1000  # as if the chat's messages held 1,000 characters (Telegram's: 4,096)
+
+
+def with_price_answer(tmp_path: Path, knowledge_text: str, answer: str) -> Path:
+    return write(
+        tmp_path, knowledge_text.replace("Prices are on our website; call {clinic.phone}.", answer)
     )
-    ((severity, line, text),) = messages(path)
+
+
+def test_answer_close_to_the_message_limit(tmp_path: Path, knowledge_text: str) -> None:
+    path = with_price_answer(tmp_path, knowledge_text, "x" * (LIMIT - ANSWER_MARGIN + 1))
+    ((severity, line, text),) = messages(path, max_answer_length=LIMIT)
     assert (severity, line) == (Severity.WARNING, 15)
-    assert text.startswith("the answer of entry 'price' is ")
-    assert text.endswith("characters; Telegram refuses more than 4096.")
+    assert text == (
+        f"the answer of entry 'price' is {LIMIT - ANSWER_MARGIN + 1} characters; one message "
+        f"holds {LIMIT}, so clinic details that grow may not fit."
+    )
+    short = with_price_answer(tmp_path, knowledge_text, "x" * (LIMIT - ANSWER_MARGIN))
+    assert messages(short, max_answer_length=LIMIT) == []
 
 
-def test_answer_over_the_limit_is_a_loader_error(tmp_path: Path, knowledge_text: str) -> None:
-    path = write(tmp_path, knowledge_text.replace("Prices are on our website", "x" * 4100))
-    ((severity, line, text),) = messages(path)
-    assert (severity, line) == (Severity.ERROR, 15)
-    assert "Telegram allows 4096" in text
+def test_answer_over_the_message_limit_loads_and_is_a_warning(
+    tmp_path: Path, knowledge_text: str
+) -> None:
+    path = with_price_answer(tmp_path, knowledge_text, "x" * (LIMIT - 10) + " {clinic.phone}")
+    ((severity, line, text),) = messages(path, max_answer_length=LIMIT)
+    assert (severity, line) == (Severity.WARNING, 15)
+    # The phone number (16 characters) is counted as clients see it, filled in.
+    assert text.startswith(f"the answer of entry 'price' is {LIMIT - 10 + 17} characters;")
+    assert text.endswith("so clients get it in several messages.")
+
+
+def test_the_core_has_no_message_limit_of_its_own(tmp_path: Path, knowledge_text: str) -> None:
+    path = with_price_answer(tmp_path, knowledge_text, "x" * 10_000)
+    assert messages(path) == []
+
+
+def test_check_command_uses_the_telegram_limit(
+    tmp_path: Path, knowledge_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = with_price_answer(tmp_path, knowledge_text, "x" * 4100)
+    bot = load_bot_module()
+    assert bot.main(["check", "--knowledge", str(path)]) == 0
+    assert "is 4100 characters; one message holds 4096, so clients get" in capsys.readouterr().out
+    assert bot.main(["check", "--knowledge", str(path), "--max-answer-length", "4500"]) == 0
+    assert "one message holds 4500, so clinic details" in capsys.readouterr().out
 
 
 def test_entry_related_to_itself(tmp_path: Path, knowledge_text: str) -> None:
@@ -295,3 +323,23 @@ def test_own_question_below_threshold_is_a_warning(knowledge_text: str) -> None:
         'the question "prices please" of entry \'price\' only gets "did you mean": it scores '
         "41.0, below answer_threshold (45) (scores: price 41)."
     )
+
+
+def test_similar_pairs_match_comparing_every_pair() -> None:
+    """The length-windowed, blocked search finds exactly the pairs a full comparison does."""
+    import random
+
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    from faq import lint
+
+    rng = random.Random(1)
+    words = "how long does it take many sessions hurt price book skin red after cream my".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(700)]
+    full = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio, processor=None)
+    expected = sorted(
+        (int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(full >= 90, k=1)), strict=True)
+    )
+    assert expected  # the set has near-identical pairs to find
+    assert sorted(lint._similar_pairs(texts, 90.0)) == expected

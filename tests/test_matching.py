@@ -521,3 +521,20 @@ def test_a_plural_typed_with_one_s_too_many() -> None:
     analyzer = Analyzer({}, ["what are your prices", "the process"])
     assert analyzer.query_terms("pricess").corrections == (("pricess", "prices"),)
     assert analyzer.query_terms("processes").corrections == ()  # a plural, not a typo
+
+
+def test_typo_fix_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream of random words must not grow memory: the least recently used fix goes."""
+    import random
+    import string
+
+    import faq.analysis
+
+    monkeypatch.setattr(faq.analysis, "CORRECTION_CACHE_SIZE", 50)
+    analyzer = Analyzer({}, ["how many sessions", "does it hurt", "numbing cream"])
+    rng = random.Random(4)
+    for _ in range(300):
+        word = "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
+        analyzer.query_terms(f"{word} sessoins")
+    assert 0 < len(analyzer._correction_cache) <= 50
+    assert "sessoins" in analyzer._correction_cache  # used every time: never dropped

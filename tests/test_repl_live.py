@@ -13,13 +13,22 @@ from test_live import NEW_ENTRY, save
 BOT = Path(__file__).resolve().parent.parent / "bot.py"
 
 
-def read_reply(process: subprocess.Popen[str]) -> str:
-    """One reply: the lines up to the blank line the REPL prints after each."""
+def read_block(process: subprocess.Popen[str]) -> str:
+    """The lines up to the next blank line."""
     assert process.stdout is not None
     lines = []
     while (line := process.stdout.readline()) not in ("\n", ""):
         lines.append(line.rstrip("\n"))
     return "\n".join(lines)
+
+
+def read_reply(process: subprocess.Popen[str]) -> str:
+    """One reply's text; its buttons (every reply here has some: the feedback row under
+    an answer, the topics under a fallback) come after a blank line and are checked."""
+    text = read_block(process)
+    buttons = read_block(process)
+    assert buttons.startswith("  [1] "), buttons
+    return text
 
 
 def ask(process: subprocess.Popen[str], question: str) -> str:

@@ -247,8 +247,11 @@ def test_live_reload_new_entry_and_admins_told_of_a_broken_save(tmp_path, knowle
             knowledge.write_text(original.replace("entries:\n", "entries:\n" + NEW_ENTRY, 1))
             answer = "Yes: gift vouchers for any treatment are available at reception."
             for attempt in range(200):  # the new entry is answered within a few seconds
-                live_api.message(401, "Do you sell gift vouchers?")
-                if text_of(live_api.sent(401, attempt + 1)[attempt]) == answer:
+                # A new client each time: one client sending 200 messages back to back
+                # would be slowed down, as a flood is (issue 13).
+                client = 401_000 + attempt
+                live_api.message(client, "Do you sell gift vouchers?")
+                if text_of(live_api.sent(client)[0]) == answer:
                     break
             else:
                 raise AssertionError("the new entry was never answered")

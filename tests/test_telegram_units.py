@@ -197,6 +197,7 @@ def test_config_defaults_and_values():
     config = load_config({"TELEGRAM_BOT_TOKEN": "1:abc"})
     assert config.api_base_url == "https://api.telegram.org/bot"
     assert config.webhook_url is None
+    assert config.listen == "127.0.0.1"  # behind a proxy; 0.0.0.0 only when asked
     assert config.admin_ids == frozenset()
     assert not config.log_text
     assert len(config.webhook_secret) >= 32

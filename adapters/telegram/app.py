@@ -6,8 +6,12 @@ Usage (normally through ``bot.py``)::
     WEBHOOK_URL=https://bot.example.com/tg PORT=8080 ...  # webhook behind a proxy
 
 ``run_bot`` hands the Application to ``run_polling`` or ``run_webhook`` (PTB's tornado
-server, with the secret token checked by PTB). ``post_init`` registers the command menu
-and starts the knowledge reload job on the JobQueue; ``post_shutdown`` closes the store.
+server, bounded by ``webhook_limits``). Updates go through ``scheduling.FairScheduler``
+(a lane per chat, bounded queues); ``getUpdates`` answers through
+``unparseable.SkippingRequest`` (an update PTB cannot read is skipped, not retried
+forever). ``post_init`` registers the command menu and starts the knowledge reload job
+on the JobQueue; ``post_stop`` drops queued updates and cancels slow ones, so a stop
+takes seconds; ``post_shutdown`` closes the store.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,17 +33,26 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    ExtBot,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
-from adapters.telegram import handlers, privacy, texts
+from adapters.telegram import handlers, handoff, privacy, texts
 from adapters.telegram.admins import notify_admins
 from adapters.telegram.callbacks import PATTERNS, ButtonKind
 from adapters.telegram.config import Config, ConfigError, load_config
+from adapters.telegram.render import escape
+from adapters.telegram.scheduling import FairScheduler, Limits
+from adapters.telegram.sending import send_html
 from adapters.telegram.services import CONTEXT_TYPES, BotApp, Context
+from adapters.telegram.unparseable import SkippingRequest
+from adapters.telegram.webhook_limits import LimitedUpdater, WebhookLimits
 from faq import FAQ, KnowledgeError
+from faq.config import load_core_config
 from faq.fusion import startup_cache
+from faq.handoff import Handoffs, ThreadTable
 from faq.live import LiveFAQ
 from faq.store import ConversationStore, open_store_or_none
 
@@ -76,6 +90,8 @@ BUTTON_HANDLERS = {
     ButtonKind.FEEDBACK: handlers.on_feedback_button,
     ButtonKind.TOPIC: handlers.on_topic_button,
     ButtonKind.TOPICS: handlers.on_topic_button,
+    ButtonKind.HANDOFF: handoff.on_handoff_button,
+    ButtonKind.CONTACT: handoff.on_contact_button,
 }
 
 
@@ -93,6 +109,7 @@ def register_handlers(application: BotApp) -> None:
     add(CommandHandler("topics", handlers.topics_command, filters=new))
     add(CommandHandler("contact", handlers.contact_command, filters=new))
     privacy.register(application)  # /forget
+    add(CommandHandler("chatid", handoff.chatid_command, filters=new))  # for FAQ_STAFF_CHAT_ID
     # Admin commands (refused to everyone else)
     add(CommandHandler("stats", handlers.stats_command, filters=new))
     add(CommandHandler("unanswered", handlers.unanswered_command, filters=new))
@@ -118,29 +135,41 @@ def build_application(
     *,
     store: ConversationStore | Any = None,
     live: LiveFAQ | None = None,
+    limits: Limits | None = None,
+    webhook_limits: WebhookLimits | None = None,
+    threads: ThreadTable | None = None,
 ) -> BotApp:
-    """The Application with its services, lifecycle hooks and every handler registered."""
+    """The Application with its services, lifecycle hooks and every handler registered.
+
+    The bot is built here rather than by the builder, because PTB takes a custom
+    Updater (the bounded webhook) only together with its bot. The hand-off to
+    ``config.staff_chat_id`` keeps its threads in ``threads`` (default: ``store``);
+    without either, or without a staff chat, clients get the contacts."""
+    bot = ExtBot(
+        config.token,
+        base_url=config.api_base_url,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=AIORateLimiter(max_retries=3),
+        request=HTTPXRequest(connection_pool_size=64, pool_timeout=30.0),
+        get_updates_request=SkippingRequest(),
+    )
+    scheduler = FairScheduler(limits)
     built = (
         ApplicationBuilder()
-        .token(config.token)
-        .base_url(config.api_base_url)
+        .updater(LimitedUpdater(bot, asyncio.Queue(), webhook_limits))
         .context_types(CONTEXT_TYPES)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(64)
-        .connection_pool_size(64)
-        .pool_timeout(30.0)
+        .concurrent_updates(scheduler)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
     # The builder's types cannot follow context_types(); this is what it built.
     application = cast(BotApp, built)
+    scheduler.notify = partial(slow_down_notice, application.bot)
     services = application.bot_data
     services.get_faq = get_faq
     services.store = store
@@ -148,8 +177,36 @@ def build_application(
     services.admin_ids = config.admin_ids
     services.log_text = config.log_text
     services.reload_seconds = config.reload_seconds
+    threads = threads if threads is not None else store
+    services.staff_chat_id = config.staff_chat_id
+    if config.staff_chat_id is not None:
+        if threads is None:
+            log.warning(
+                "FAQ_STAFF_CHAT_ID is set, but the data folder cannot be written, so open "
+                "hand-offs could not survive a restart: the hand-off is off and clients get "
+                "the clinic's contacts instead. Make FAQ_DATA_DIR writable."
+            )
+        else:
+            services.handoffs = Handoffs(threads, config.staff_chat_id)
+            handoff.register(application, config.staff_chat_id)
     register_handlers(application)
     return application
+
+
+async def slow_down_notice(bot: Any, update: object) -> None:
+    """Tell a chat that sent too much that some of it was skipped: a toast for a button,
+    a message for a message meant for the bot (in groups: addressed to it)."""
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.SLOW_DOWN[:200])
+        return
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if handlers.addressed_text(message, bot.id, bot.username) is None:
+        return  # group chatter, not meant for the bot
+    await send_html(bot, message.chat_id, escape(texts.SLOW_DOWN))
 
 
 async def reload_job(context: Context) -> None:
@@ -183,14 +240,27 @@ async def post_init(application: BotApp) -> None:
     if services.live is not None and application.job_queue is not None:
         interval = services.reload_seconds
         application.job_queue.run_repeating(reload_job, interval, first=interval, name=RELOAD_JOB)
+    if services.handoffs is not None and application.job_queue is not None:
+        application.job_queue.run_repeating(
+            handoff.expire_job, handoff.EXPIRE_SECONDS, first=60, name=handoff.EXPIRE_JOB
+        )
     store = services.store
     log.info(
-        "bot @%s is starting; live reload %s; recording %s; %d admin(s)",
+        "bot @%s is starting; live reload %s; recording %s; %d admin(s); hand-off %s",
         application.bot.username,
         "on" if services.live is not None else "off",
         f"to {store.path}" if getattr(store, "path", None) else "off",
         len(services.admin_ids),
+        f"to staff chat {services.handoffs.staff_chat}" if services.handoffs else "off",
     )
+
+
+async def post_stop(application: BotApp) -> None:
+    """Drop queued updates and give running ones a short grace (PTB calls this after it
+    stops fetching, while the bot can still send)."""
+    processor = application.update_processor
+    if isinstance(processor, FairScheduler):
+        await processor.stop()
 
 
 async def post_shutdown(application: BotApp) -> None:
@@ -232,8 +302,10 @@ def run_bot(
 
 
 def _open_store(config: Config, knowledge_path: Path) -> ConversationStore | None:
-    """The ConversationStore, or None when recording is off or the folder is read-only."""
-    return open_store_or_none(knowledge_path) if config.record else None
+    """The ConversationStore, or None when the folder is read-only, or when recording is
+    off and there is no staff chat (whose hand-off threads, ids only, live in it)."""
+    wanted = config.record or config.staff_chat_id is not None
+    return open_store_or_none(knowledge_path) if wanted else None
 
 
 def run_telegram(knowledge_path: Path) -> int:
@@ -255,7 +327,8 @@ def run_telegram(knowledge_path: Path) -> int:
         logging.getLogger("telegram").setLevel(logging.INFO)
         log.info("telegram's DEBUG logs stay off: they hold messages (FAQ_LOG_TEXT=1 allows)")
     try:
-        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds, cache=startup_cache())
+        cache = startup_cache(load_core_config(), knowledge_path)
+        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds, cache=cache)
     except KnowledgeError as error:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2
@@ -265,7 +338,9 @@ def run_telegram(knowledge_path: Path) -> int:
         log.error("%s", error)
         return 2
     # Handlers take the loaded FAQ as it is; the reload job checks the file in a thread.
-    application = build_application(config, live.loaded, store=store, live=live)
+    application = build_application(
+        config, live.loaded, store=store if config.record else None, live=live, threads=store
+    )
     try:
         run_bot(application, config)
     except InvalidToken:

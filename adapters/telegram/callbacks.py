@@ -7,7 +7,8 @@ Telegram's 64-byte limit because entry ids are at most 40 characters.
 
 Forms: ``e:<entry>`` answer an entry; ``c:<interaction>:<entry>`` a "did you mean"
 choice; ``f:<interaction>:1|0`` helpful / not helpful; ``t:<topic key>`` a topic's
-questions; ``T`` the list of topics.
+questions; ``T`` the list of topics; ``H`` send my question to the team (the hand-off);
+``K`` the clinic's contacts (offered instead when there is no staff chat).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class ButtonKind(StrEnum):
     FEEDBACK = "feedback"
     TOPIC = "topic"
     TOPICS = "topics"
+    HANDOFF = "handoff"
+    CONTACT = "contact"
 
 
 # Anchored with \Z (not $, which also matches before a final newline), so that
@@ -40,6 +43,8 @@ PATTERNS = {
     ButtonKind.FEEDBACK: re.compile(r"f:(?P<interaction>\d{1,15}):(?P<helpful>[01])\Z"),
     ButtonKind.TOPIC: re.compile(r"t:(?P<topic>[0-9a-f]{10})\Z"),
     ButtonKind.TOPICS: re.compile(r"T\Z"),
+    ButtonKind.HANDOFF: re.compile(r"H\Z"),
+    ButtonKind.CONTACT: re.compile(r"K\Z"),
 }
 """The pattern of each kind's callback data, for ``CallbackQueryHandler(pattern=...)``."""
 
@@ -82,6 +87,10 @@ def topic(name: str) -> str:
 
 TOPICS = "T"
 """Data for the button back to the list of topics."""
+HANDOFF = "H"
+"""Data for "Send my question to the team"."""
+CONTACT = "K"
+"""Data for the button that shows the clinic's contacts."""
 
 
 def parse(data: str | None) -> Callback | None:

@@ -1,7 +1,9 @@
 """The Telegram bot's settings, read once from the environment.
 
-A bad value stops the bot at start with a message naming the variable and the fix,
-never with a traceback.
+The Telegram variables are read here (``TELEGRAM_VARIABLES`` documents each); the core's
+(FAQ_LOG_TEXT, FAQ_RECORD, FAQ_RELOAD_SECONDS...) come from ``faq.config``. A bad value
+stops the bot at start with a message naming the variable and the fix, never with a
+traceback.
 """
 
 from __future__ import annotations
@@ -13,17 +15,55 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from faq.live import DEFAULT_CHECK_SECONDS, check_interval_from_env
+from faq.config import DEFAULT_RELOAD_SECONDS, ConfigError, Variable, load_core_config
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_PORT = 8080
+DEFAULT_LISTEN = "127.0.0.1"
+"""The webhook receiver listens on this host only: a reverse proxy in front of it takes
+Telegram's HTTPS. Set WEBHOOK_LISTEN=0.0.0.0 only to expose it on purpose."""
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
-
-class ConfigError(ValueError):
-    """A setting in the environment that the bot cannot use; the message says which."""
+TELEGRAM_VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "TELEGRAM_BOT_TOKEN",
+        "(none)",
+        "The bot's token from @BotFather. When set, `bot.py` runs the Telegram bot; "
+        "otherwise the REPL.",
+    ),
+    Variable(
+        "TELEGRAM_API_BASE_URL",
+        f"`{DEFAULT_API_BASE_URL}`",
+        "Bot API server to talk to (a self-hosted one; `try-telegram` and the tests point "
+        "it at a fake). The token is appended to it.",
+    ),
+    Variable("WEBHOOK_URL", "(unset: long polling)", "Public `https://` URL for webhook mode."),
+    Variable("PORT", str(DEFAULT_PORT), "Local port for the webhook receiver."),
+    Variable(
+        "WEBHOOK_LISTEN",
+        f"`{DEFAULT_LISTEN}`",
+        "Local address for the webhook receiver: `127.0.0.1` behind a reverse proxy on the "
+        "same host; `0.0.0.0` only to expose it on purpose.",
+    ),
+    Variable(
+        "WEBHOOK_SECRET",
+        "random at each start",
+        "Secret Telegram sends with every webhook request (letters, digits, `_`, `-`; up to 256).",
+    ),
+    Variable(
+        "FAQ_ADMIN_IDS",
+        "(none)",
+        "Comma-separated Telegram user ids allowed `/stats`, `/unanswered`, `/reload`, and "
+        "told about failed reloads and errors.",
+    ),
+    Variable(
+        "FAQ_STAFF_CHAT_ID",
+        "(none: no hand-off)",
+        'Numeric id of the staff group that clients\' "Send my question to the team" goes to '
+        '(the bot must be a member). See "Answering clients the bot hands over".',
+    ),
+)
+"""The Telegram adapter's variables, in the order the README lists them."""
 
 
 @dataclass(frozen=True)
@@ -33,13 +73,15 @@ class Config:
     token: str
     api_base_url: str = DEFAULT_API_BASE_URL
     webhook_url: str | None = None
-    listen: str = "0.0.0.0"
+    listen: str = DEFAULT_LISTEN
     port: int = DEFAULT_PORT
     webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     admin_ids: frozenset[int] = frozenset()
     log_text: bool = False
     record: bool = True
-    reload_seconds: float = DEFAULT_CHECK_SECONDS
+    reload_seconds: float = DEFAULT_RELOAD_SECONDS
+    staff_chat_id: int | None = None
+    """FAQ_STAFF_CHAT_ID: the staff group that clients' hand-offs go to (None: none)."""
 
     @property
     def webhook_path(self) -> str:
@@ -49,18 +91,6 @@ class Config:
     def __repr__(self) -> str:  # never show the token
         mode = f"webhook {self.webhook_url}" if self.webhook_url else "polling"
         return f"Config({mode}, api={self.api_base_url!r}, admins={len(self.admin_ids)})"
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(f"{name} should be 1 or 0, not {raw!r}.")
 
 
 def _admin_ids(raw: str) -> frozenset[int]:
@@ -78,8 +108,28 @@ def _admin_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _staff_chat_id(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"-?\d{1,20}", raw):
+        raise ConfigError(
+            f"FAQ_STAFF_CHAT_ID should be the numeric id of the staff group, such as "
+            f"-1001234567890, not {raw!r}. The README says how to find it."
+        )
+    return int(raw)
+
+
+def token_given(env: Mapping[str, str] | None = None) -> bool:
+    """Whether TELEGRAM_BOT_TOKEN is set (then ``bot.py`` runs the Telegram bot)."""
+    env = os.environ if env is None else env
+    return bool((env.get("TELEGRAM_BOT_TOKEN") or "").strip())
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
-    """The settings from ``env`` (default: ``os.environ``); raises ``ConfigError``."""
+    """The settings from ``env`` (default: ``os.environ``); raises ``ConfigError``.
+
+    Checks the core's settings too, so one bad variable of either kind stops the start."""
     env = os.environ if env is None else env
     token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
     if not token:
@@ -102,19 +152,20 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "WEBHOOK_SECRET may hold only letters, digits, '_' and '-' (1 to 256 of them)."
         )
-    try:
-        reload_seconds = check_interval_from_env(env)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
+    settings = load_core_config(env)
     return Config(
         token=token,
         api_base_url=base_url,
         webhook_url=webhook_url,
-        listen=(env.get("WEBHOOK_LISTEN") or "0.0.0.0").strip(),
+        listen=(env.get("WEBHOOK_LISTEN") or DEFAULT_LISTEN).strip(),
         port=int(raw_port),
         webhook_secret=secret or secrets.token_urlsafe(32),
         admin_ids=_admin_ids(env.get("FAQ_ADMIN_IDS") or ""),
-        log_text=_flag(env, "FAQ_LOG_TEXT", False),
-        record=_flag(env, "FAQ_RECORD", True),
-        reload_seconds=reload_seconds,
+        log_text=settings.log_text,
+        record=settings.record,
+        reload_seconds=settings.reload_seconds,
+        staff_chat_id=_staff_chat_id(env.get("FAQ_STAFF_CHAT_ID") or ""),
     )
+
+
+__all__ = ["TELEGRAM_VARIABLES", "Config", "ConfigError", "load_config", "token_given"]

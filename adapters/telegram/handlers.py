@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from functools import partial
 from typing import Any
 
@@ -19,9 +19,10 @@ from telegram import CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from adapters.telegram import callbacks, keyboards, texts
+from adapters.telegram import callbacks, handoff, keyboards, texts
 from adapters.telegram.admins import notify_admins
 from adapters.telegram.render import escape
+from adapters.telegram.scheduling import MATCHING
 from adapters.telegram.sending import edit_or_send, send_html, send_plain
 from adapters.telegram.services import Context
 from faq import FAQ, Knowledge, Reply
@@ -142,7 +143,9 @@ async def _answer_command(
 
 
 async def start(update: Update, context: Context) -> None:
-    """Greet the client with the clinic's welcome and the topics as buttons."""
+    """Greet the client with the clinic's welcome and the topics as buttons; the
+    conversation starts afresh (its context is forgotten)."""
+    context.bot_data.conversations.forget(conversation_key(update))
     await _answer_command(
         update, context, "start", send_plain, texts.start, keyboards.topics_keyboard
     )
@@ -249,6 +252,17 @@ async def reload_command(update: Update, context: Context) -> None:
 # -- free text and other messages -----------------------------------------------------
 
 
+def conversation_key(update: Update) -> Hashable:
+    """Whose conversation an update belongs to: the chat in a private chat, each person
+    on their own in a group (so two clients' follow-ups never mix)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    chat_id = chat.id if chat is not None else None
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return chat_id
+    return (chat_id, user.id if user is not None else None)
+
+
 async def on_text(update: Update, context: Context) -> None:
     """Answer a client's question with the core's reply and its buttons."""
     message = update.effective_message
@@ -262,14 +276,16 @@ async def on_text(update: Update, context: Context) -> None:
     if not text.strip():  # only "@bot": greet
         await start(update, context)
         return
-    reply = faq.reply(text)
+    conversations = context.bot_data.conversations
+    reply = await MATCHING.run(conversations.reply, conversation_key(update), text)  # off the loop
     user = update.effective_user
     interaction_id = await _store_call(
         context, "record_reply", str(user.id if user else message.chat_id), text, reply
     )
-    keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
+    keyboard = handoff.keyboard_for(context, message.chat, faq.knowledge, reply, interaction_id)
     await send_plain(context.bot, message.chat_id, reply.text, keyboard, _reply_to(message))
     _log_reply(context, "message", reply, started, text)
+    await handoff.after_reply(update, context, reply)
 
 
 async def on_other_message(update: Update, context: Context) -> None:
@@ -354,6 +370,8 @@ async def on_feedback_button(update: Update, context: Context) -> None:
     except TelegramError as error:
         log.info("could not remove the feedback buttons (%s)", error)
     log.info("button reply=feedback helpful=%s", pressed.helpful)
+    if not pressed.helpful and query.message is not None:
+        await handoff.offer_after_not_helpful(context, query.message.chat)
 
 
 async def on_topic_button(update: Update, context: Context) -> None:
@@ -396,7 +414,9 @@ async def on_answer_button(update: Update, context: Context) -> None:
         return
     assert pressed.entry_id is not None
     faq = get_faq(context)
-    reply = faq.reply_for_entry(pressed.entry_id)
+    reply = context.bot_data.conversations.reply_for_entry(
+        conversation_key(update), pressed.entry_id
+    )
     if reply is None:
         await _out_of_date(query, context, chat_id)
         return
@@ -407,7 +427,8 @@ async def on_answer_button(update: Update, context: Context) -> None:
         await _store_call(context, "record_choice", pressed.interaction_id, pressed.entry_id)
         if context.bot_data.store is not None:
             interaction_id = pressed.interaction_id
-    keyboard = keyboards.reply_keyboard(faq.knowledge, reply, interaction_id)
+    keyboard = handoff.keyboard_for(context, query.message.chat if query.message else None,
+                                    faq.knowledge, reply, interaction_id)  # fmt: skip
     await send_plain(context.bot, chat_id, reply.text, keyboard)
     _log_reply(context, "button", reply, started, "")
 

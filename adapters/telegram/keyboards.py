@@ -7,11 +7,13 @@ are not parsed as HTML by Telegram, so they are sent as they are, only shortened
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram import callbacks
 from faq import Knowledge, Reply, ReplyKind
+from faq.handoff import CONTACT_CLINIC, SEND_TO_TEAM
 
 MAX_LABEL = 60
 """Longer button labels are cut with an ellipsis (Telegram would cut them anyway)."""
@@ -48,14 +50,24 @@ def topic_keyboard(knowledge: Knowledge, topic: str) -> InlineKeyboardMarkup | N
 
 
 def reply_keyboard(
-    knowledge: Knowledge, reply: Reply, interaction_id: int | None = None
+    knowledge: Knowledge,
+    reply: Reply,
+    interaction_id: int | None = None,
+    *,
+    staff_chat: bool = False,
 ) -> InlineKeyboardMarkup | None:
     """The buttons for one of the core's replies.
 
     An answer gets its related questions and, when the question was recorded
     (``interaction_id``), helpful / not helpful buttons; a "did you mean" its choices,
-    linked to the recorded question; the fallback the list of topics.
+    linked to the recorded question; the fallback the list of topics. A reply that
+    offers the hand-off gets "Send my question to the team" first when a staff chat can
+    take it (``staff_chat``), else a button with the clinic's contacts.
     """
+    if reply.offer_handoff:
+        rest = reply_keyboard(knowledge, replace(reply, offer_handoff=False), interaction_id)
+        rows = [list(row) for row in (rest.inline_keyboard if rest else ())]
+        return _markup([handoff_row(staff_chat), *rows])
     if reply.kind is ReplyKind.FALLBACK:
         return topics_keyboard(knowledge)
     if reply.kind is ReplyKind.DID_YOU_MEAN:
@@ -74,6 +86,14 @@ def reply_keyboard(
     if reply.kind is ReplyKind.ANSWER and interaction_id is not None:
         rows.append(feedback_row(interaction_id))
     return _markup(rows)
+
+
+def handoff_row(staff_chat: bool) -> list[InlineKeyboardButton]:
+    """ "Send my question to the team", or the clinic's contacts without a staff chat
+    (never a button that leads nowhere)."""
+    if staff_chat:
+        return [_button(SEND_TO_TEAM, callbacks.HANDOFF)]
+    return [_button(CONTACT_CLINIC, callbacks.CONTACT)]
 
 
 def feedback_row(interaction_id: int) -> list[InlineKeyboardButton]:

@@ -14,6 +14,7 @@ import logging
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from adapters.telegram import handoff
 from adapters.telegram.services import BotApp, Context
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ async def forget_command(update: Update, context: Context) -> None:
     # A private chat is this client's alone; a group's chat data is everyone's.
     if context.chat_data is not None and chat is not None and chat.id == user.id:
         context.chat_data.clear()
+    await handoff.on_forget(context, message.chat_id)  # an open hand-off ends
     if store is None:
         await message.reply_text(NOTHING_STORED)
         return

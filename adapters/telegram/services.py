@@ -13,6 +13,8 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from faq import FAQ
+from faq.conversation import Conversations
+from faq.handoff import Handoffs
 from faq.live import LiveFAQ
 
 
@@ -31,6 +33,13 @@ class Services:
     live: LiveFAQ | None = None
     """Live reload of the knowledge file, for ``/reload`` and the reload job."""
     admin_ids: frozenset[int] = frozenset()
+    handoffs: Handoffs | None = None
+    """The hand-off threads with the staff chat (FAQ_STAFF_CHAT_ID), or None: no hand-off,
+    clients are given the contacts instead."""
+    staff_chat_id: int | None = None
+    """FAQ_STAFF_CHAT_ID as configured (even when the hand-off is off), for /chatid."""
+    concerns_told: dict[int, float] = field(default_factory=dict)
+    """When the staff were last told that a client (chat id) reported a problem."""
     log_text: bool = False
     """FAQ_LOG_TEXT=1: log lines may carry the client's text."""
     reload_seconds: float = 2.0
@@ -39,6 +48,12 @@ class Services:
     """The knowledge-file error the admins were last told about."""
     errors_told: dict[str, float] = field(default_factory=dict)
     """When the admins were last told of each kind of handler error (monotonic seconds)."""
+    conversations: Conversations = field(init=False)
+    """Each chat's context (per person in a group), answering with ``get_faq()``."""
+
+    def __post_init__(self) -> None:
+        # Through a lambda: get_faq is filled in after PTB builds the services.
+        self.conversations = Conversations(lambda: self.get_faq())
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]

@@ -68,3 +68,9 @@ def contact(knowledge: Knowledge) -> str:
 def topic_header(topic: str) -> str:
     """The text above a topic's questions."""
     return f"<b>{escape(topic)}</b>\nChoose a question:"
+
+
+SLOW_DOWN = (
+    "You are sending messages faster than I can answer, so I skipped some of them. "
+    "Please wait a moment, then send your question again."
+)

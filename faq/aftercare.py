@@ -1,0 +1,353 @@
+"""Problems after treatment: recognising them, and the reply that takes them seriously.
+
+``assess(text)`` reads one client message and says whether it reports a problem after
+treatment (``Concern.PROBLEM``: contact the clinic now), urgent signs
+(``Concern.URGENT``: get urgent medical help first), or neither (None: an ordinary
+message, answered as usual). ``concern_reply`` builds the reply from the knowledge
+file's ``messages: problem / urgent`` texts, so staff word them; the recognition is the
+engine's and knows nothing of any one clinic's entries.
+
+The rules, on normalised and lightly stemmed words (typos in the sign words fixed):
+
+* **urgent**: trouble breathing, throat / tongue / lip swelling, fainting, chest pain,
+  a fever together with redness that spreads or is hot. Always urgent, even asked
+  ahead ("what if I can't breathe"): the advice to get help first does no harm.
+* **always a problem**: pus, blisters, a rash or hives, fever, weeping or oozing skin,
+  an allergic reaction, skin that is or looks infected.
+* **a problem with time or worsening**: redness, swelling, pain, heat, itching,
+  peeling, bruising, bumps, crusts, bleeding, and dark patches, when the message says
+  they last ("still", "3 days", "a week", "since") or grow ("worse", "spreading", "not
+  going down"). Dark patches also need the treatment mentioned ("after", "since the
+  session"): dark patches on their own are what clients come to have treated.
+* **asked in advance** ("is some redness normal?", "will I be swollen?", "how long does
+  redness last?", "can it cause blisters?") stays ordinary, unless the message also
+  reports something happening now ("I have", "my face is", "still", "days ago").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from faq.knowledge import Knowledge
+from faq.replies import Reply, ReplyKind
+from faq.text import english_words, segments, stem, tokenize
+
+
+class Concern(StrEnum):
+    """What a message about the skin after treatment calls for."""
+
+    PROBLEM = "problem"
+    """Contact the clinic now."""
+    URGENT = "urgent"
+    """Get urgent medical help first, then tell the clinic."""
+
+
+# -- the words ------------------------------------------------------------------------
+# Written as people type them; each word is stemmed once, as the messages are.
+
+_ALWAYS_PROBLEM = """
+pus puss pussy oozing ooze oozes oozed weeping weep weeps discharge blister blisters
+blistered blistering rash rashes hives hive welts fever feverish temperature chills
+shivery shivering infected infection infections infecting abscess boil
+"""
+"""Signs that are a problem whenever someone reports them."""
+
+_LASTING_SIGNS = """
+red redness reddness redder reddish flushed blotchy swollen swelling swell swelled
+swells puffy puffiness puffed inflamed inflammation pain painful hurts hurting hurt
+sore soreness tender throbbing throbs aching ache aches stinging stings burning burns
+burn hot heat warm itch itchy itching itches itchiness peeling peel peels flaking flaky
+flakes bruise bruised bruising bruises bumps bumpy lumps lumpy spots breakout breakouts
+pimples crust crusts crusty crusting scab scabs scabbing bleeding bleeds bled raw
+irritated irritation dark darker darkened darkening patches patchy brown pigmentation
+hyperpigmentation discoloured discolored discolouration marks blotches
+"""
+"""Signs expected for a day or so: a problem when they last or get worse."""
+
+_DARK = """
+dark darker darkened darkening patches patchy brown pigmentation hyperpigmentation
+discoloured discolored discolouration marks blotches spots
+"""
+"""Among the lasting signs, the ones that are also the conditions clients come with."""
+
+_WORSENING = """
+worse worsening worsen worsened spreading spread spreads spreaded growing grows bigger
+larger increasing increased rising unbearable severe excruciating agony agonising
+"""
+_LASTING = "still ongoing persisting persistent constant constantly keeps since ago"
+_TREATMENT = """
+after afterwards post since later treatment treatments session sessions procedure
+microneedling needling appointment treated done
+"""
+_FUTURE = """
+will would expect expected expecting if risk risks chance chances possible
+possibly likely prevent avoid usually typically normally should side
+"""
+_REPORT = """
+still ago since now currently today tonight yesterday morning been having noticed
+started starting woke keeps keep got getting became become turned went looks feels
+seems appeared appearing developed
+"""
+"""Words that say something is happening to the writer now (not asked in advance)."""
+_HELP_SEEKING = "help treat treating fix improve reduce remove rid cure fade suitable work"
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "couple": 2, "few": 3, "several": 3,
+    "many": 3, "some": 2, "fourteen": 14,
+}  # fmt: skip
+_DURATION = re.compile(
+    r"\b(\d+|[a-z]+)\s*(?:of\s+)?(day|days|week|weeks|wk|wks|month|months|hour|hours|hr|hrs)\b"
+)
+_DAY_NUMBER = re.compile(r"\bday\s*(\d+|two|three|four|five|six|seven)\b")
+_PLURAL_SPAN = re.compile(r"\b(days|weeks|months)\b")
+_NOT_IMPROVING = re.compile(
+    r"\b(not|never|no)\s+(going|gone|getting|get|settling|settled|calming|calmed|"
+    r"improving|improved|better|easing|eased|fading|faded|healing|healed|subsiding|"
+    r"going down|gone down|go down|go away|going away)\b"
+)
+
+
+_WORDS_TYPED: set[str] = set()
+
+
+def _stems(words: str) -> frozenset[str]:
+    _WORDS_TYPED.update(words.split())
+    return frozenset(stem(w) for w in words.split())
+
+
+ALWAYS_PROBLEM = _stems(_ALWAYS_PROBLEM)
+LASTING_SIGNS = _stems(_LASTING_SIGNS)
+DARK_SIGNS = _stems(_DARK)
+WORSENING = _stems(_WORSENING)
+LASTING = _stems(_LASTING)
+TREATMENT = _stems(_TREATMENT)
+FUTURE = _stems(_FUTURE)
+REPORT = _stems(_REPORT)
+HELP_SEEKING = _stems(_HELP_SEEKING)
+
+
+@dataclass(frozen=True, slots=True)
+class _Near:
+    """Two kinds of word within ``window`` words of each other make an urgent sign."""
+
+    first: frozenset[str]
+    second: frozenset[str]
+    window: int = 4
+
+
+BREATHING = _stems("breathe breath breathing breathless breathes breathed")
+BREATHING_TROUBLE = _stems(
+    "not trouble hard difficult difficulty struggle struggling short shortness problem "
+    "problems hardly barely laboured labored tight tightness cannot cant stopped issue"
+)
+SWELLING = _stems("swollen swelling swell swelled swells puffy puffed closing tight tightness")
+AIRWAY = _stems("throat tongue lip lips mouth airway airways")
+CHEST = _stems("chest heart")
+CHEST_TROUBLE = _stems("pain pains painful tight tightness pressure hurts hurting racing pounding")
+FEVER = _stems("fever feverish temperature chills shivering shivery")
+SPREADING_RED = _stems("red redness reddness hot heat warm streak streaks lines")
+
+URGENT_NEAR = (
+    _Near(BREATHING, BREATHING_TROUBLE),
+    _Near(SWELLING, AIRWAY),
+    _Near(CHEST, CHEST_TROUBLE, 3),
+)
+URGENT_WORDS = _stems(
+    "faint fainted fainting fainty passed collapsed collapse anaphylaxis anaphylactic "
+    "epipen wheezing wheeze wheezy unconscious seizure"
+)
+URGENT_PHRASES = (
+    re.compile(r"\b(passed|blacked|pass|black|passing|blacking) out\b"),
+    re.compile(r"\b(can not|could not|hard to|trouble|difficult to|difficulty) swallow"),
+    re.compile(r"\bburning up\b"),
+)
+_NOT_URGENT_PASSED = re.compile(r"\bpassed\b(?! out)")
+
+
+def _vocabulary() -> list[str]:
+    """Every cue word as typed: the targets for typo fixes (a cue word is never "fixed"
+    into another: "shortness" stays, it does not become "soreness")."""
+    words: set[str] = set(_WORDS_TYPED)
+    for text in (_ALWAYS_PROBLEM, _LASTING_SIGNS, _WORSENING, _LASTING, _TREATMENT):
+        words.update(text.split())
+    return sorted(w for w in words if w.isalpha())
+
+
+VOCABULARY = _vocabulary()
+_VOCABULARY_SET = frozenset(VOCABULARY)
+
+
+@lru_cache(maxsize=8192)
+def _fix_typo(word: str) -> str:
+    """A sign word typed with a slip ("swolen", "blistres", "feaver"); else the word."""
+    if len(word) < 4 or word in _VOCABULARY_SET or word in english_words() or not word.isalpha():
+        return word
+    edits = 2 if len(word) >= 8 else 1
+    match = process.extractOne(word, VOCABULARY, scorer=OSA.distance, score_cutoff=edits)
+    return match[0] if match is not None and match[0][0] == word[0] else word
+
+
+def _words(text: str) -> list[str]:
+    """The message's words, sign words' typos fixed ("rednes" -> "redness")."""
+    return [_fix_typo(w) for w in tokenize(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One message, read for the cues above."""
+
+    plain: str
+    """The words joined by single spaces (for the phrase patterns)."""
+    stems: tuple[str, ...]
+
+    def has(self, words: frozenset[str]) -> bool:
+        return any(s in words for s in self.stems)
+
+    def near(self, rule: _Near) -> bool:
+        places = [i for i, s in enumerate(self.stems) if s in rule.first]
+        others = [i for i, s in enumerate(self.stems) if s in rule.second]
+        return any(abs(i - j) <= rule.window for i in places for j in others)
+
+
+def _read(text: str) -> list[_Reading]:
+    """Each sentence of the message, read separately (cues in one sentence go together)."""
+    readings = []
+    for sentence in segments(text) or [text]:
+        words = _words(sentence)
+        readings.append(_Reading(" ".join(words), tuple(stem(w) for w in words)))
+    return readings
+
+
+def _lasts(reading: _Reading) -> bool:
+    """The message says a sign lasts beyond a day: "3 days", "a week", "still", "since"."""
+    if reading.has(LASTING) or _DAY_NUMBER.search(reading.plain):
+        return True
+    for amount, unit in _DURATION.findall(reading.plain):
+        number = int(amount) if amount.isdigit() else _NUMBER_WORDS.get(amount)
+        if number is None:
+            continue
+        if unit.startswith(("h",)):
+            if number >= 24:
+                return True
+        elif unit.startswith(("w", "m")) or number >= 2:
+            return True
+    return bool(_PLURAL_SPAN.search(reading.plain))
+
+
+def _worsens(reading: _Reading) -> bool:
+    """The message says a sign gets worse, spreads, or will not settle."""
+    return reading.has(WORSENING) or bool(_NOT_IMPROVING.search(reading.plain))
+
+
+def _reports(reading: _Reading) -> bool:
+    """Something is happening to the writer now, not asked about in advance."""
+    plain = f" {reading.plain} "
+    if re.search(r"\bi (have|ve|got|am|had|did|woke|noticed|feel|can not)\b", plain):
+        return True
+    if re.search(r"\b(my|the) \w+( \w+)? (is|are|has|have|was|were|looks|feels|went|got)\b", plain):
+        return not re.search(r"\b(will|would|going to|if|should)\b", plain)
+    if re.search(r"\b(it is|its|it has|they are|skin is|face is) (been|still|getting|gone)", plain):
+        return True
+    return any(s in REPORT for s in reading.stems if s not in {"still", "keep"}) or (
+        "still" in reading.stems and not re.search(r"\b(will|would|going to|if)\b", plain)
+    )
+
+
+def _in_advance(reading: _Reading) -> bool:
+    """Asked ahead of (or without) a treatment: "will I", "is some redness normal"."""
+    plain = f" {reading.plain} "
+    if reading.has(FUTURE) or " going to " in plain:
+        return True
+    return bool(
+        re.search(
+            r"\b(is (it|some|a bit of|a little)\b.*\bnormal|normal to|how long (does|do|will|"
+            r"is|until)|can (it|microneedling|this|the treatment) (cause|give|make|leave)|"
+            r"does (it|microneedling) (cause|give|make|leave)|what (happens|do i do|should i do)"
+            r" if|do (people|clients|you) (get|usually)|side effects?|what are the risks?)\b",
+            plain,
+        )
+    )
+
+
+def _urgent(reading: _Reading) -> bool:
+    if any(reading.near(rule) for rule in URGENT_NEAR):
+        return True
+    if reading.has(URGENT_WORDS) and not _NOT_URGENT_PASSED.search(reading.plain):
+        return True
+    if any(p.search(reading.plain) for p in URGENT_PHRASES):
+        return True
+    return reading.has(FEVER) and reading.has(SPREADING_RED) and _worsens(reading)
+
+
+def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
+    """A problem sign in this sentence, with its cues anywhere in the message."""
+    reported = any(_reports(r) for r in whole)
+    advance = _in_advance(reading) and not reported
+    if reading.has(ALWAYS_PROBLEM):
+        return not advance
+    signs = {s for s in reading.stems if s in LASTING_SIGNS}
+    if "reaction" in reading.stems or "react" in reading.stems:
+        signs.add("reaction")
+    if not signs or advance:
+        return False
+    lasting = any(_lasts(r) for r in whole)
+    worsening = any(_worsens(r) for r in whole)
+    after_treatment = any(r.has(TREATMENT) for r in whole)
+    if signs <= DARK_SIGNS:  # dark patches: the condition itself unless after treatment
+        return after_treatment and (lasting or worsening or _new_after(reading))
+    if "reaction" in signs and reported:
+        return True
+    if not (lasting or worsening):
+        return False
+    # "my stretch marks have been red for years, can microneedling help?" is a client's
+    # question about a condition, not a problem after a treatment.
+    asks_help = any(r.has(HELP_SEEKING) for r in whole)
+    return after_treatment or worsening or not asks_help
+
+
+def _new_after(reading: _Reading) -> bool:
+    """ "new dark patches", "went darker", "got darker": a change since treatment."""
+    return bool(re.search(r"\b(new|darker|darkened|darkening|appeared|came up)\b", reading.plain))
+
+
+def assess(text: str) -> Concern | None:
+    """What a client's message calls for: URGENT, PROBLEM, or None for an ordinary one."""
+    readings = _read(text[:2000])
+    if any(_urgent(r) for r in readings):
+        return Concern.URGENT
+    if any(_problem(r, readings) for r in readings):
+        return Concern.PROBLEM
+    return None
+
+
+def concern_reply(knowledge: Knowledge, concern: Concern) -> Reply:
+    """The reply for a reported problem or urgent signs, from the knowledge's messages,
+    with the clinic's phone added if the text does not hold it; offers the hand-off."""
+    text = knowledge.messages[concern.value]
+    contact = contact_line(knowledge, text)
+    if contact:
+        text = f"{text}\n{contact}"
+    kind = ReplyKind.URGENT if concern is Concern.URGENT else ReplyKind.PROBLEM
+    return Reply(kind, text, offer_handoff=True)
+
+
+def contact_line(knowledge: Knowledge, text: str = "") -> str:
+    """The clinic's phone (and email) as one line, unless ``text`` already holds them."""
+    clinic = knowledge.clinic
+    parts: Iterable[str] = (
+        f"{label}: {value}"
+        for label, value in (("Phone", clinic.phone), ("Email", clinic.email))
+        if value and value not in text
+    )
+    return "  ".join(parts)
+
+
+__all__ = ["Concern", "assess", "concern_reply", "contact_line"]
