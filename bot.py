@@ -31,6 +31,7 @@ from adapters.telegram.config import token_given
 from adapters.telegram.render import MAX_MESSAGE_LENGTH
 from faq import FAQ, KnowledgeError
 from faq.config import ConfigError, CoreConfig, load_core_config
+from faq.fusion import matcher_in_use, startup_cache
 from faq.live import LiveFAQ
 
 T = TypeVar("T")
@@ -77,7 +78,11 @@ def command_repl(args: argparse.Namespace) -> int:
 
     live = exit_on_knowledge_error(
         knowledge_path(args),
-        lambda path: LiveFAQ(path, check_interval=core_config_of(args).reload_seconds),
+        lambda path: LiveFAQ(
+            path,
+            check_interval=core_config_of(args).reload_seconds,
+            cache=startup_cache(core_config_of(args), path),
+        ),
     )
     tolerant(sys.stdin)
     Repl(live, debug=args.debug).run()
@@ -92,7 +97,10 @@ def command_ask(args: argparse.Namespace) -> int:
         # Nothing to read but a terminal: say how to use it instead of waiting.
         print(ASK_USAGE, file=sys.stderr)
         return 2
-    faq = exit_on_knowledge_error(knowledge_path(args), FAQ.from_file)
+    cache = startup_cache(core_config_of(args), knowledge_path(args))
+    faq = exit_on_knowledge_error(
+        knowledge_path(args), lambda path: FAQ.from_file(path, cache=cache)
+    )
     questions = args.question or tolerant(sys.stdin)  # each argument is one question
     ask(faq, questions, as_json=args.json, conversations=args.conversations)
     return 0
@@ -113,6 +121,7 @@ def command_check(args: argparse.Namespace) -> int:
         knowledge_path(args), args.questions, args.source, max_answer_length=args.max_answer_length
     )
     print(output)
+    print(f"Matcher: {matcher_in_use(core_config_of(args))}")
     return status
 
 

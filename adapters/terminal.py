@@ -47,8 +47,14 @@ def render_debug(faq: FAQ, text: str, reply: Reply) -> str:
     if analysis.unknown:
         lines.append(f"  · unknown words: {', '.join(analysis.unknown)}")
     lines.append(f"  · terms: {' '.join(analysis.terms)}")
-    for candidate in reply.candidates[:5]:
-        lines.append(f'  · {candidate.score:5.1f}  {candidate.entry_id:<22} "{candidate.phrasing}"')
+    lines.append(f"  · matcher: {faq.matcher_name}")
+    for c in reply.candidates[:5]:
+        signals = (
+            f"  (lexical {c.lexical:5.1f}, encoder {c.semantic:5.1f})"
+            if c.lexical is not None and c.semantic is not None
+            else ""
+        )
+        lines.append(f'  · {c.score:5.1f}{signals}  {c.entry_id:<22} "{c.phrasing}"')
     return "\n".join(lines)
 
 

@@ -68,6 +68,17 @@ VARIABLES: tuple[Variable, ...] = (
         "How often the bot and the REPL look at the knowledge file for a saved change.",
     ),
     Variable("FAQ_RECORD", "1", "`0` turns off recording of questions and feedback."),
+    Variable(
+        "FAQ_SEMANTIC",
+        "1",
+        "`0` matches with the lexical matcher only (no sentence encoder), as when the model "
+        "package is missing.",
+    ),
+    Variable(
+        "FAQ_CACHE_DIR",
+        "`embeddings/` in the data folder",
+        "Folder for the cached sentence embeddings of the knowledge (rebuilt when missing).",
+    ),
     Variable("FAQ_LOG_TEXT", "0", "`1` also logs clients' message text (debugging only)."),
     Variable("LOG_LEVEL", DEFAULT_LOG_LEVEL, "`DEBUG`, `INFO`, `WARNING`, `ERROR`."),
 )
@@ -94,6 +105,10 @@ class CoreConfig:
     record: bool = True
     log_text: bool = False
     log_level: str = DEFAULT_LOG_LEVEL
+    semantic: bool = True
+    """FAQ_SEMANTIC: match with the sentence encoder as well as lexically."""
+    cache_dir: Path | None = None
+    """FAQ_CACHE_DIR (absolute), or None: see ``cache_folder()``."""
 
     def data_folder(self, knowledge: Path | None = None) -> Path:
         """The data folder, never dependent on the directory the bot was started from.
@@ -107,6 +122,11 @@ class CoreConfig:
             return self.state_directory
         base = knowledge.resolve().parent if knowledge else Path(__file__).resolve().parent.parent
         return base / "data"
+
+    def cache_folder(self, knowledge: Path | None = None) -> Path:
+        """Where the embeddings of the knowledge are cached: FAQ_CACHE_DIR, else an
+        ``embeddings`` folder in the data folder."""
+        return self.cache_dir or self.data_folder(knowledge) / "embeddings"
 
 
 def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -174,6 +194,8 @@ def load_core_config(env: Mapping[str, str] | None = None) -> CoreConfig:
         record=flag(env, "FAQ_RECORD", True),
         log_text=flag(env, "FAQ_LOG_TEXT", False),
         log_level=_log_level(env),
+        semantic=flag(env, "FAQ_SEMANTIC", True),
+        cache_dir=_path(env, "FAQ_CACHE_DIR"),
     )
 
 

@@ -9,31 +9,59 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from faq.fusion import EmbeddingCache, FusedMatcher, FusionParams
 from faq.knowledge import Knowledge, load_knowledge
 from faq.matcher import Candidate, Matcher, MatchParams
 from faq.replies import Reply, answer_reply, decide
+from faq.semantic import Encoder
 
 MAX_MATCHED_CHARACTERS = 2000
 """Only the start of a very long message is matched: a question is rarely past it."""
 
 
 class FAQ:
-    """Knowledge plus its matcher; immutable once built (reload builds a new one)."""
+    """Knowledge plus its matcher; immutable once built (reload builds a new one).
 
-    def __init__(self, knowledge: Knowledge, params: MatchParams | None = None) -> None:
+    With an ``encoder`` (or an ``EmbeddingCache``) the ranking fuses the lexical score with
+    the sentence encoder (``faq.fusion``); without one it is lexical only. ``reply`` keeps
+    no state between calls, so threads may share one FAQ.
+    """
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        params: MatchParams | None = None,
+        *,
+        encoder: Encoder | None = None,
+        cache: EmbeddingCache | None = None,
+        fusion: FusionParams | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.matcher = Matcher(
             knowledge.entries, knowledge.synonyms, params, not_covered=knowledge.not_covered
         )
+        if cache is None and encoder is not None:
+            cache = EmbeddingCache(encoder, None)
+        self.fused: FusedMatcher | None = (
+            FusedMatcher(self.matcher, cache, fusion) if cache is not None else None
+        )
 
     @classmethod
-    def from_file(cls, path: str | Path) -> FAQ:
+    def from_file(cls, path: str | Path, *, cache: EmbeddingCache | None = None) -> FAQ:
         """Load, check and index a knowledge file (raises ``KnowledgeError``)."""
-        return cls(load_knowledge(path))
+        return cls(load_knowledge(path), cache=cache)
+
+    @property
+    def matcher_name(self) -> str:
+        """Which matcher ranks: "lexical + encoder" or "lexical only"."""
+        return "lexical + encoder (all-MiniLM-L6-v2)" if self.fused else "lexical only"
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for ``text`` with their 0–100 scores, best first."""
-        return self.matcher.rank(text[:MAX_MATCHED_CHARACTERS], limit)
+        text = text[:MAX_MATCHED_CHARACTERS]
+        if self.fused is not None:
+            return self.fused.rank(text, limit)
+        return self.matcher.rank(text, limit)
 
     def reply(self, text: str) -> Reply:
         """The reply a client gets for ``text``."""

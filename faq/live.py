@@ -35,6 +35,7 @@ from pathlib import Path
 from faq.config import DEFAULT_RELOAD_SECONDS
 from faq.engine import FAQ
 from faq.errors import KnowledgeError
+from faq.fusion import EmbeddingCache
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class LiveFAQ:
         on_error: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         settle: float | None = None,
+        cache: EmbeddingCache | None = None,
     ) -> None:
         """Load ``path`` now; raises ``KnowledgeError`` if the first load fails.
 
@@ -68,6 +70,8 @@ class LiveFAQ:
         automatic reload fails; ``message`` is ready to show to staff.
         """
         self.path = Path(path)
+        self.cache = cache
+        """Embeddings for the encoder (None: lexical only); a reload embeds only new text."""
         self.check_interval = check_interval
         self.on_error = on_error
         self.last_error: str | None = None
@@ -78,7 +82,7 @@ class LiveFAQ:
         """A changed signature not loaded yet, and when it was first seen."""
         self._lock = threading.Lock()
         self._signature = _signature(self.path)  # taken before reading: no save is missed
-        self._faq = FAQ.from_file(self.path)
+        self._faq = FAQ.from_file(self.path, cache=cache)
         self._loaded_at = time.strftime("%H:%M:%S")
         self._next_check = clock() + check_interval
 
@@ -152,7 +156,7 @@ class LiveFAQ:
         # the next save is tried again.
         self._signature = signature
         try:
-            faq = FAQ.from_file(self.path)
+            faq = FAQ.from_file(self.path, cache=self.cache)
         except KnowledgeError as error:
             self.last_error = (
                 f"{self.path.name} was NOT reloaded: the bot keeps answering from the version "

@@ -54,6 +54,10 @@ class Candidate:
     entry_id: str
     score: float
     phrasing: str
+    lexical: float | None = None
+    """The lexical matcher's own score, when the score is fused with the encoder."""
+    semantic: float | None = None
+    """The encoder's 0–100 score, when the score is fused (None: lexical only)."""
 
 
 @dataclass(frozen=True, slots=True)

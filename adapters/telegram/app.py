@@ -50,6 +50,8 @@ from adapters.telegram.services import CONTEXT_TYPES, BotApp, Context
 from adapters.telegram.unparseable import SkippingRequest
 from adapters.telegram.webhook_limits import LimitedUpdater, WebhookLimits
 from faq import FAQ, KnowledgeError
+from faq.config import load_core_config
+from faq.fusion import startup_cache
 from faq.handoff import Handoffs, ThreadTable
 from faq.live import LiveFAQ
 from faq.store import ConversationStore, open_store_or_none
@@ -325,7 +327,8 @@ def run_telegram(knowledge_path: Path) -> int:
         logging.getLogger("telegram").setLevel(logging.INFO)
         log.info("telegram's DEBUG logs stay off: they hold messages (FAQ_LOG_TEXT=1 allows)")
     try:
-        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds)
+        cache = startup_cache(load_core_config(), knowledge_path)
+        live = LiveFAQ(knowledge_path, check_interval=config.reload_seconds, cache=cache)
     except KnowledgeError as error:
         log.error("the bot cannot start until %s is fixed:\n%s", knowledge_path, error)
         return 2

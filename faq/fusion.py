@@ -1,0 +1,220 @@
+"""Fusing the lexical matcher's 0–100 score with a sentence encoder's similarity.
+
+For every entry the semantic side measures the cosine of the message with
+
+* each stored question of the entry, keeping the best one (never a sum: a hundred-question
+  entry does not win by count), and
+* the entry's answer text (strong for thin entries staff wrote in five questions).
+
+The better of the two is mapped onto the 0–100 scale (``SEMANTIC_FLOOR`` -> 0,
+``SEMANTIC_CEILING`` -> 100) and mixed with the lexical score. Two safety rules keep the
+encoder from making the bot bolder where it should not be:
+
+* a message naming a subject the knowledge lists under ``not_covered`` ("does botox
+  hurt") is scored lexically only: semantics may never raise it;
+* semantics alone cannot carry an entry the lexical side finds nothing in
+  (``LEXICAL_FLOOR``): an unrelated message stays unrelated.
+
+Embeddings of the stored text are cached on disk (``EmbeddingCache``) keyed by the model's
+hash and the text, so a restart or a live reload embeds only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from faq.analysis import NOT_COVERED
+from faq.config import CoreConfig
+from faq.knowledge import Entry
+from faq.matcher import Candidate, Matcher
+from faq.semantic import Encoder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FusionParams:
+    """Calibration of the fused score (measured on the dev sets, see bench/README.md)."""
+
+    semantic_share: float = 0.25
+    """Share of the fused score that comes from the encoder; the rest is lexical."""
+    semantic_floor: float = 0.45
+    """Cosine that maps to 0 on the 0–100 scale (unrelated sentences sit around 0.1–0.3)."""
+    semantic_ceiling: float = 0.85
+    """Cosine that maps to 100 (a paraphrase of a stored question)."""
+    answer_offset: float = 0.10
+    """Added to the message-vs-answer cosine: an answer is longer and less like a question,
+    so its cosine runs lower for the same relevance."""
+    lexical_floor: float = 20.0
+    """Below this lexical score semantics cannot lift an entry (out-of-scope safety)."""
+
+
+def _key(model_hash: str, text: str) -> str:
+    return hashlib.sha256(f"{model_hash}\0{text}".encode()).hexdigest()[:32]
+
+
+class EmbeddingCache:
+    """Text -> unit vector, kept in one ``.npz`` file per model under ``directory``."""
+
+    def __init__(self, encoder: Encoder, directory: Path | None) -> None:
+        self.encoder = encoder
+        self.path = directory / f"embeddings-{encoder.model_hash[:16]}.npz" if directory else None
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.embedded = 0
+        """How many texts this cache had to run through the encoder (not found on disk)."""
+        self._load()
+
+    def _load(self) -> None:
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("ignoring unreadable embedding cache %s: %s", self.path, error)
+            return
+        if vectors.ndim == 2 and vectors.shape[1] == self.encoder.dimension:
+            self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text; embeds only the texts not cached yet, then saves."""
+        with self._lock:
+            keys = [_key(self.encoder.model_hash, t) for t in texts]
+            missing = list(dict.fromkeys(k for k in keys if k not in self._vectors))
+            if missing:
+                by_key = dict(zip(keys, texts, strict=True))
+                vectors = self.encoder.encode([by_key[k] for k in missing])
+                self._vectors.update(zip(missing, vectors, strict=True))
+                self.embedded += len(missing)
+                self._save()
+            if not keys:
+                return np.zeros((0, self.encoder.dimension), dtype=np.float32)
+            return np.stack([self._vectors[k] for k in keys])
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp.npz")
+            keys = np.asarray(list(self._vectors), dtype="U32")
+            np.savez(temporary, keys=keys, vectors=np.stack(list(self._vectors.values())))
+            temporary.replace(self.path)
+        except OSError as error:
+            log.warning("cannot write the embedding cache %s: %s", self.path, error)
+
+
+class FusedMatcher:
+    """The lexical matcher's ranking, re-scored with the encoder; same ``rank`` interface."""
+
+    def __init__(
+        self,
+        lexical: Matcher,
+        cache: EmbeddingCache,
+        params: FusionParams | None = None,
+    ) -> None:
+        self.lexical = lexical
+        self.params = params or FusionParams()
+        self.encoder = cache.encoder
+        entries: Sequence[Entry] = lexical.entries
+        questions: list[str] = []
+        owner: list[int] = []
+        for index, entry in enumerate(entries):
+            for question in entry.questions or (entry.label,):
+                questions.append(question)
+                owner.append(index)
+        self._questions = cache.embed(questions)
+        self._answers = cache.embed([entry.answer for entry in entries])
+        self._owner = np.asarray(owner, dtype=np.int64)
+        order = np.argsort(self._owner, kind="stable")
+        self._owner = self._owner[order]
+        self._questions = self._questions[order]
+        self._starts = np.searchsorted(self._owner, np.arange(len(entries)))
+        self._has_questions = np.bincount(self._owner, minlength=len(entries)) > 0
+
+    def semantic_scores(self, text: str) -> np.ndarray:
+        """The encoder's 0–100 score of every entry for ``text``, in file order."""
+        p = self.params
+        n = len(self.lexical.entries)
+        if not n:
+            return np.zeros(0)
+        vector = self.encoder.encode([text])[0]
+        per_question = self._questions @ vector
+        best_question = np.full(n, -1.0)
+        if len(per_question):
+            reduced = np.maximum.reduceat(per_question, self._starts)
+            best_question = np.where(self._has_questions, reduced, -1.0)
+        answer = self._answers @ vector + p.answer_offset
+        cosine = np.maximum(best_question, answer)
+        span = p.semantic_ceiling - p.semantic_floor
+        return np.asarray(100.0 * np.clip((cosine - p.semantic_floor) / span, 0.0, 1.0))
+
+    def fused_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fused, lexical and semantic 0–100 scores of every entry, in file order."""
+        p = self.params
+        lexical = self.lexical.scores(text)
+        semantic = self.semantic_scores(text)
+        fused = (1.0 - p.semantic_share) * lexical + p.semantic_share * semantic
+        if NOT_COVERED in self.lexical.analyse(text).terms:
+            fused = np.minimum(fused, lexical)  # "does botox hurt": semantics may not help
+        fused = np.where(lexical < p.lexical_floor, np.minimum(fused, lexical), fused)
+        return fused, lexical, semantic
+
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """The ``limit`` best entries by fused score, each with both signals."""
+        fused, lexical, semantic = self.fused_scores(text)
+        by_id = {c.entry_id: c for c in self.lexical.rank(text, len(self.lexical.entries))}
+        order = np.argsort(-fused, kind="stable")[:limit]
+        candidates = []
+        for i in order:
+            if fused[i] <= 0:
+                break
+            entry = self.lexical.entries[i]
+            base = by_id.get(entry.id) or Candidate(entry.id, 0.0, entry.label)
+            candidates.append(
+                replace(
+                    base,
+                    score=round(float(fused[i]), 1),
+                    lexical=round(float(lexical[i]), 1),
+                    semantic=round(float(semantic[i]), 1),
+                )
+            )
+        return candidates
+
+
+def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> EmbeddingCache | None:
+    """The embedding cache the bot starts with, or None for lexical-only matching.
+
+    Loads the encoder (``faq.semantic.load_encoder`` says why when it cannot); FAQ_SEMANTIC=0
+    turns the encoder off on purpose. Logs once which matcher is in use.
+    """
+    if not config.semantic:
+        log.info("matching: lexical only (FAQ_SEMANTIC=0)")
+        return None
+    from faq.semantic import load_encoder
+
+    encoder, reason = load_encoder()
+    if encoder is None:
+        log.warning("matching: lexical only (%s)", reason)
+        return None
+    directory = config.cache_folder(knowledge)
+    log.info("matching: lexical + sentence encoder; embedding cache in %s", directory)
+    return EmbeddingCache(encoder, directory)
+
+
+def matcher_in_use(config: CoreConfig) -> str:
+    """For ``check``: which matcher the bot would answer with here, and why."""
+    if not config.semantic:
+        return "lexical only (FAQ_SEMANTIC=0)"
+    from faq.semantic import load_encoder
+
+    encoder, reason = load_encoder()
+    return "lexical + sentence encoder (all-MiniLM-L6-v2)" if encoder else f"lexical only: {reason}"
