@@ -70,9 +70,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FAQ_RECORD", "1", "`0` turns off recording of questions and feedback."),
     Variable(
         "FAQ_SEMANTIC",
-        "1",
-        "`0` matches with the lexical matcher only (no sentence encoder), as when the model "
-        "package is missing.",
+        "0",
+        "`1` fuses the lexical score with the sentence encoder (needs the model package; "
+        "see bench/README.md for the figures).",
     ),
     Variable(
         "FAQ_CACHE_DIR",
@@ -105,8 +105,8 @@ class CoreConfig:
     record: bool = True
     log_text: bool = False
     log_level: str = DEFAULT_LOG_LEVEL
-    semantic: bool = True
-    """FAQ_SEMANTIC: match with the sentence encoder as well as lexically."""
+    semantic: bool = False
+    """FAQ_SEMANTIC=1: match with the sentence encoder as well as lexically."""
     cache_dir: Path | None = None
     """FAQ_CACHE_DIR (absolute), or None: see ``cache_folder()``."""
 
@@ -194,7 +194,7 @@ def load_core_config(env: Mapping[str, str] | None = None) -> CoreConfig:
         record=flag(env, "FAQ_RECORD", True),
         log_text=flag(env, "FAQ_LOG_TEXT", False),
         log_level=_log_level(env),
-        semantic=flag(env, "FAQ_SEMANTIC", True),
+        semantic=flag(env, "FAQ_SEMANTIC", False),
         cache_dir=_path(env, "FAQ_CACHE_DIR"),
     )
 

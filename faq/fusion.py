@@ -193,11 +193,11 @@ class FusedMatcher:
 def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> EmbeddingCache | None:
     """The embedding cache the bot starts with, or None for lexical-only matching.
 
-    Loads the encoder (``faq.semantic.load_encoder`` says why when it cannot); FAQ_SEMANTIC=0
-    turns the encoder off on purpose. Logs once which matcher is in use.
+    The encoder is used only with FAQ_SEMANTIC=1 (``faq.semantic.load_encoder`` says why
+    when it cannot load). Logs once which matcher is in use.
     """
     if not config.semantic:
-        log.info("matching: lexical only (FAQ_SEMANTIC=0)")
+        log.info("matching: lexical only (FAQ_SEMANTIC=1 adds the sentence encoder)")
         return None
     from faq.semantic import load_encoder
 
@@ -213,7 +213,7 @@ def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> Embeddin
 def matcher_in_use(config: CoreConfig) -> str:
     """For ``check``: which matcher the bot would answer with here, and why."""
     if not config.semantic:
-        return "lexical only (FAQ_SEMANTIC=0)"
+        return "lexical only (FAQ_SEMANTIC=1 adds the sentence encoder)"
     from faq.semantic import load_encoder
 
     encoder, reason = load_encoder()
