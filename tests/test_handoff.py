@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def test_forget_deletes_the_clients_threads_and_no_text_is_stored(
     db.forget("42")
     assert desk.for_client(42) is None
     assert desk.for_client(43) is not None
-    with sqlite3.connect(db.path) as raw:
+    with closing(sqlite3.connect(db.path)) as raw:  # sqlite3's own `with` does not close
         columns = [row[1] for row in raw.execute("PRAGMA table_info(handoffs)")]
     assert not {"text", "name", "first_name", "question"} & set(columns)
 

@@ -385,10 +385,12 @@ def test_recording_choices_and_feedback(api, faq):
         api.press(16, answer.result["message_id"], "f:1:0")
         edit = api.wait_for(lambda c: c.method == "editMessageReplyMarkup")[0]
         assert all(not d.startswith("f:") for _, d in plain_buttons(edit))
+        # 👎 offers more help: without a staff chat, the clinic's contacts.
+        assert faq.knowledge.clinic.phone in text_of(expect_reply(api, 16, 2))
         api.message(16, NONSENSE)
-        expect_reply(api, 16, 2)
+        expect_reply(api, 16, 3)
         api.message(16, question_of_kind(faq, ReplyKind.ANSWER))
-        assert plain_buttons(expect_reply(api, 16, 3))[-1][1] == "f:3:0"
+        assert plain_buttons(expect_reply(api, 16, 4))[-1][1] == "f:3:0"
     assert [kind for _, _, kind in store.replies] == [
         ReplyKind.DID_YOU_MEAN,
         ReplyKind.FALLBACK,
