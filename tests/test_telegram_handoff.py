@@ -74,6 +74,7 @@ def hand_off(api: FakeBotAPI, client: int, staff_count: int = 1) -> Any:
     offer = api.sent(client)[0]
     assert (SEND_TO_TEAM, callbacks.HANDOFF) in plain_buttons(offer)
     api.press(client, message_id(offer), callbacks.HANDOFF)
+    api.sent(client, 2)  # the confirmation: sent once the thread is stored
     return next(
         c for c in api.sent(STAFF, staff_count) if f"Client{client} would like" in text_of(c)
     )
