@@ -1,10 +1,30 @@
-"""Small shared fixtures: a minimal valid knowledge file."""
+"""Small shared fixtures: a minimal valid knowledge file, the shipped knowledge loaded
+once per session, and a fresh fake Bot API server per test."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_bot_api import FakeBotAPI
+from telegram_support import KNOWLEDGE, TOKEN
+
+from faq import FAQ
+
+
+@pytest.fixture(scope="session")
+def faq() -> FAQ:
+    """The shipped knowledge (an FAQ is immutable, so one load serves every test)."""
+    return FAQ.from_file(KNOWLEDGE)
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    """A fresh fake Bot API server on 127.0.0.1."""
+    with FakeBotAPI(TOKEN) as server:
+        yield server
+
 
 MINIMAL_KNOWLEDGE = """\
 clinic:

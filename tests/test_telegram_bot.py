@@ -19,7 +19,6 @@ import pytest
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotAPI, utf16_len
 from telegram_support import (
     KNOWLEDGE,
-    TOKEN,
     TRY_QUESTIONS,
     InProcessBot,
     free_port,
@@ -33,19 +32,6 @@ from telegram_support import (
 
 from adapters.telegram import callbacks, handlers
 from faq import FAQ, ReplyKind
-
-
-@pytest.fixture(scope="module")
-def faq() -> FAQ:
-    """The shipped knowledge."""
-    return FAQ.from_file(KNOWLEDGE)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    """A fresh fake Bot API server."""
-    with FakeBotAPI(TOKEN) as server:
-        yield server
 
 
 @pytest.fixture

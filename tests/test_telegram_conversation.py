@@ -10,24 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 from fake_bot_api import BOT_USERNAME, FakeBotAPI
-from telegram_support import KNOWLEDGE, TOKEN, running_bot, text_of
+from telegram_support import running_bot, text_of
 
 from adapters.telegram import callbacks
 from faq import FAQ
 
 TOPIC = "what causes stretch marks"
 FOLLOW_UP = "will it work on them"
-
-
-@pytest.fixture(scope="module")
-def faq() -> FAQ:
-    return FAQ.from_file(KNOWLEDGE)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI(TOKEN) as server:
-        yield server
 
 
 @pytest.fixture

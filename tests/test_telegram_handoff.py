@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fake_bot_api import FakeBotAPI
-from telegram_support import KNOWLEDGE, TOKEN, plain_buttons, running_bot, text_of
+from telegram_support import plain_buttons, running_bot, text_of
 
 from adapters.telegram import callbacks
 from faq import FAQ
@@ -28,17 +28,6 @@ from faq.store import ConversationStore
 STAFF = -1001234567890
 ASK_PERSON = "i dont want to chat to a bot, can i message someone at the clinic"
 PROBLEM = "my face is still red 3 days after, is that normal??"
-
-
-@pytest.fixture(scope="module")
-def faq() -> FAQ:
-    return FAQ.from_file(KNOWLEDGE)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI(TOKEN) as server:
-        yield server
 
 
 @pytest.fixture

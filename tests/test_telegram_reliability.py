@@ -14,13 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_USERNAME, Call, FakeBotAPI
 from telegram_support import (
-    KNOWLEDGE,
     ROOT,
     TOKEN,
     InProcessBot,
@@ -46,19 +45,6 @@ HOOK = "/tg/hook"
 CLIENT_TEXT = "my private eczema story"
 CLIENT_NAME = "Zebediah"
 CLIENT_USERNAME = "zeb_private_handle"
-
-
-@pytest.fixture(scope="module")
-def faq() -> FAQ:
-    """The shipped knowledge."""
-    return FAQ.from_file(KNOWLEDGE)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    """A fresh fake Bot API server."""
-    with FakeBotAPI(TOKEN) as server:
-        yield server
 
 
 def addressed(text: str) -> str:
