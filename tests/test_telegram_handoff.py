@@ -11,6 +11,7 @@ problems reported, /forget, /chatid, and a restart in the middle of a conversati
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,16 @@ def hand_off(api: FakeBotAPI, client: int, staff_count: int = 1) -> Any:
     )
 
 
-def test_offer_press_staff_reply_thread_and_done(api, bot, faq) -> None:
+def stored(store: ConversationStore, staff_message_id: int) -> None:
+    """Wait until the bot has linked a staff-chat message to its thread (it records the
+    id just after sending, so a reply sent at once could otherwise race it)."""
+    deadline = time.monotonic() + 5
+    while store.handoff_for_staff_message(STAFF, staff_message_id, 0) is None:
+        assert time.monotonic() < deadline, "the message was never linked to a thread"
+        time.sleep(0.01)
+
+
+def test_offer_press_staff_reply_thread_and_done(api, bot, faq, store) -> None:
     to_staff = hand_off(api, 201)
     text = text_of(to_staff)
     assert text.startswith("🙋 Client201 would like to talk to the team.")
@@ -91,6 +101,7 @@ def test_offer_press_staff_reply_thread_and_done(api, bot, faq) -> None:
     passed = api.sent(STAFF, 2)[1]
     assert text_of(passed) == "💬 Client201: does it hurt"
     assert passed.params["reply_parameters"]["message_id"] == message_id(to_staff)
+    stored(store, message_id(passed))
 
     staff_says(api, 9002, "Only a little, we use numbing cream.", message_id(passed))
     assert text_of(api.sent(201, 4)[3]).endswith("Only a little, we use numbing cream.")
