@@ -33,7 +33,7 @@ import numpy as np
 from faq.analysis import NOT_COVERED
 from faq.config import CoreConfig
 from faq.knowledge import Entry
-from faq.matcher import Candidate, Matcher
+from faq.matcher import Candidate, Matcher, MessageScores
 from faq.semantic import Encoder
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ class FusedMatcher:
         self._questions = self._questions[order]
         self._starts = np.searchsorted(self._owner, np.arange(len(entries)))
         self._has_questions = np.bincount(self._owner, minlength=len(entries)) > 0
+        self._position = {entry.id: i for i, entry in enumerate(entries)}
 
     def semantic_scores(self, text: str) -> np.ndarray:
         """The encoder's 0–100 score of every entry for ``text``, in file order."""
@@ -159,35 +160,35 @@ class FusedMatcher:
 
     def fused_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fused, lexical and semantic 0–100 scores of every entry, in file order."""
+        fused, scored, semantic = self._fuse(text)
+        return fused, scored.entries, semantic
+
+    def _fuse(self, text: str) -> tuple[np.ndarray, MessageScores, np.ndarray]:
         p = self.params
-        lexical = self.lexical.scores(text)
+        scored = self.lexical.score_message(text)
+        lexical = scored.entries
         semantic = self.semantic_scores(text)
         fused = (1.0 - p.semantic_share) * lexical + p.semantic_share * semantic
         if NOT_COVERED in self.lexical.analyse(text).terms:
             fused = np.minimum(fused, lexical)  # "does botox hurt": semantics may not help
         fused = np.where(lexical < p.lexical_floor, np.minimum(fused, lexical), fused)
-        return fused, lexical, semantic
+        return fused, scored, semantic
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The ``limit`` best entries by fused score, each with both signals."""
-        fused, lexical, semantic = self.fused_scores(text)
-        by_id = {c.entry_id: c for c in self.lexical.rank(text, len(self.lexical.entries))}
-        order = np.argsort(-fused, kind="stable")[:limit]
-        candidates = []
-        for i in order:
-            if fused[i] <= 0:
-                break
-            entry = self.lexical.entries[i]
-            base = by_id.get(entry.id) or Candidate(entry.id, 0.0, entry.label)
-            candidates.append(
-                replace(
-                    base,
-                    score=round(float(fused[i]), 1),
-                    lexical=round(float(lexical[i]), 1),
-                    semantic=round(float(semantic[i]), 1),
-                )
+        fused, scored, semantic = self._fuse(text)
+        # The lexical pass already done picks each entry's phrasing; ranking by the fused
+        # score reuses it instead of scoring the message twice.
+        ranked = self.lexical.candidates(MessageScores(fused, scored.phrasings), limit)
+        position = self._position
+        return [
+            replace(
+                candidate,
+                lexical=round(float(scored.entries[position[candidate.entry_id]]), 1),
+                semantic=round(float(semantic[position[candidate.entry_id]]), 1),
             )
-        return candidates
+            for candidate in ranked
+        ]
 
 
 def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> EmbeddingCache | None:

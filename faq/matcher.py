@@ -61,6 +61,16 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageScores:
+    """One message scored against the index: every entry, and every stored question."""
+
+    entries: np.ndarray
+    """The 0–100 score of each entry, in knowledge-file order."""
+    phrasings: np.ndarray
+    """The match of each stored question, grouped by entry (picks the phrasing shown)."""
+
+
+@dataclass(frozen=True, slots=True)
 class MatchParams:
     """Tuning of the scoring formula (measured in bench/, not set by staff)."""
 
@@ -241,9 +251,9 @@ class Matcher:
 
     def scores(self, text: str) -> np.ndarray:
         """The 0–100 score of every entry for ``text``, in knowledge-file order."""
-        return self._score_message(text)[0]
+        return self.score_message(text).entries
 
-    def _score_message(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def score_message(self, text: str) -> MessageScores:
         """Entry and phrasing scores: of the whole message, mixed with its best sentence."""
         query = self.analyzer.query_terms(text)
         entry_scores, phrasing_scores = self._score_terms(query)
@@ -264,7 +274,7 @@ class Matcher:
             mixed = (1.0 - share) * entry_scores + share * best_sentence
             # Small talk is judged on the whole message: "Hi! Does it hurt?" is not a greeting.
             entry_scores = np.where(self._small_talk, entry_scores, mixed)
-        return entry_scores, phrasing_scores
+        return MessageScores(entry_scores, phrasing_scores)
 
     def _score_terms(
         self, query: QueryTerms, *, about_other: bool = False
@@ -338,18 +348,23 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The ``limit`` best entries for ``text``, best first, with their 0–100 scores."""
-        entry_scores, phrasing_scores = self._score_message(text)
+        return self.candidates(self.score_message(text), limit)
+
+    def candidates(self, scored: MessageScores, limit: int) -> list[Candidate]:
+        """The ``limit`` best entries of one scored message, each with its best phrasing."""
         # A stable sort on the negated score keeps file order among equal scores.
-        order = np.argsort(-entry_scores, kind="stable")[:limit]
+        order = np.argsort(-scored.entries, kind="stable")[:limit]
         candidates = []
         for i in order:
-            if entry_scores[i] <= 0:
+            if scored.entries[i] <= 0:
                 break
             start, end = int(self._starts[i]), int(self._ends[i])
-            best = start + int(np.argmax(phrasing_scores[start:end]))
+            best = start + int(np.argmax(scored.phrasings[start:end]))
             candidates.append(
                 Candidate(
-                    self.entries[i].id, round(float(entry_scores[i]), 1), self._phrasing_text[best]
+                    self.entries[i].id,
+                    round(float(scored.entries[i]), 1),
+                    self._phrasing_text[best],
                 )
             )
         return candidates
