@@ -199,11 +199,21 @@ async def on_client_message(update: Update, context: Context) -> None:
 # -- the staff's side -----------------------------------------------------------------
 
 
-def _replied_to_bot(message: Message, bot_id: int) -> Message | None:
+async def _thread_replied_to(
+    context: Context, message: Message
+) -> tuple[bool, HandoffThread | None]:
+    """Whether ``message`` replies to one of the bot's messages, and the open thread it is in.
+
+    (False, None): staff talking among themselves; (True, None): a reply to the bot that
+    points at no open thread (closed, expired, or not a thread message at all).
+    """
+    desk = context.bot_data.handoffs
     replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
-        return None
-    return replied
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return False, None
+    if desk is None:
+        return True, None
+    return True, await _threads(context, desk.for_staff_message, replied.message_id)
 
 
 async def on_staff_reply(update: Update, context: Context) -> None:
@@ -212,10 +222,9 @@ async def on_staff_reply(update: Update, context: Context) -> None:
     message = update.effective_message
     if desk is None or message is None:
         return
-    replied = _replied_to_bot(message, context.bot.id)
-    if replied is None:
+    is_reply, thread = await _thread_replied_to(context, message)
+    if not is_reply:
         return  # staff talking among themselves
-    thread = await _threads(context, desk.for_staff_message, replied.message_id)
     if thread is None:
         await _tell_staff(context, message, core.CLOSED_THREAD)
         raise ApplicationHandlerStop
@@ -246,14 +255,9 @@ async def done_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if desk is None or message is None:
         return
-    replied = _replied_to_bot(message, context.bot.id)
-    thread = (
-        await _threads(context, desk.for_staff_message, replied.message_id) if replied else None
-    )
+    is_reply, thread = await _thread_replied_to(context, message)
     if thread is None:
-        await _tell_staff(
-            context, message, core.DONE_HOW if replied is None else core.CLOSED_THREAD
-        )
+        await _tell_staff(context, message, core.CLOSED_THREAD if is_reply else core.DONE_HOW)
         raise ApplicationHandlerStop
     await _close(context, thread)
     await _tell_staff(context, message, core.closed_for_staff())
