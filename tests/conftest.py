@@ -1,5 +1,5 @@
-"""Small shared fixtures: a minimal valid knowledge file, the shipped knowledge loaded
-once per session, and a fresh fake Bot API server per test."""
+"""Small shared fixtures: a minimal valid knowledge file, the shipped knowledge and the
+sentence encoder loaded once per session, and a fresh fake Bot API server per test."""
 
 from __future__ import annotations
 
@@ -11,12 +11,22 @@ from fake_bot_api import FakeBotAPI
 from telegram_support import KNOWLEDGE, TOKEN
 
 from faq import FAQ
+from faq.semantic import Encoder, find_model_zip, load_encoder_from
 
 
 @pytest.fixture(scope="session")
 def faq() -> FAQ:
     """The shipped knowledge (an FAQ is immutable, so one load serves every test)."""
     return FAQ.from_file(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The sentence encoder, loaded once (``make setup`` installs its model package)."""
+    path = find_model_zip()
+    if path is None:
+        pytest.fail("the sentence model is not installed: run `make setup`")
+    return load_encoder_from(path)
 
 
 @pytest.fixture

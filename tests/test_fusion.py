@@ -12,7 +12,7 @@ from faq.engine import FAQ
 from faq.fusion import EmbeddingCache, startup_cache
 from faq.knowledge import parse_knowledge
 from faq.replies import ReplyKind
-from faq.semantic import Encoder, find_model_zip, load_encoder_from
+from faq.semantic import Encoder
 
 KNOWLEDGE = """\
 clinic:
@@ -49,14 +49,6 @@ entries:
       - vouchers as a present
       - how long is a voucher valid
 """
-
-
-@pytest.fixture(scope="module")
-def encoder() -> Encoder:
-    path = find_model_zip()
-    if path is None:
-        pytest.fail("the sentence model is not installed: run `make setup`")
-    return load_encoder_from(path)
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,7 @@ import numpy as np
 import pytest
 
 from faq import semantic
-from faq.semantic import Encoder, ModelUnavailableError, find_model_zip, load_encoder_from
-
-
-@pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    path = find_model_zip()
-    if path is None:
-        pytest.fail("the sentence model is not installed: run `make setup`")
-    return load_encoder_from(path)
+from faq.semantic import Encoder, ModelUnavailableError, load_encoder_from
 
 
 def test_embeddings_are_unit_vectors_and_related_questions_are_closer(encoder: Encoder) -> None:
