@@ -83,10 +83,23 @@ def test_every_invented_claim_is_flagged(claim: str) -> None:
     assert findings[0].entry_id == "sessions"
 
 
-def test_shipped_knowledge_passes_against_the_seed_article() -> None:
-    output, status = run_check(ROOT / "knowledge.yaml", sources=[ARTICLE])
+SEED_ENTRIES = (
+    "what_is how_it_works benefits non_invasive treatment_areas pigmentation "
+    "pigmentation_creams stretch_marks stretch_mark_causes stretch_mark_creams skin_texture "
+    "other_concerns what_to_expect pain duration aftercare sessions results suitability "
+    "pregnancy medication active_acne skin_conditions skin_type booking price contact_human "
+    "location opening_hours"
+).split()
+"""The entries shipped with the project, drafted from the seed article. Entries staff add
+later are theirs: ``check`` warns about their unsourced facts, the suite does not fail."""
+
+
+def test_shipped_entries_pass_against_the_seed_article() -> None:
+    knowledge = parse_knowledge((ROOT / "knowledge.yaml").read_text("utf-8"), "knowledge.yaml")
+    findings = check_grounding(knowledge, [read_article(ARTICLE)])
+    assert [f for f in findings if f.entry_id in SEED_ENTRIES] == []
+    _, status = run_check(ROOT / "knowledge.yaml", sources=[ARTICLE])
     assert status == 0
-    assert "in no source article" not in output
 
 
 def test_check_names_the_entry_the_fact_and_the_fix(tmp_path: Path) -> None:
