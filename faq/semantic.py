@@ -33,6 +33,8 @@ MAX_TOKENS = 128
 """Tokens per message the encoder reads (a question is rarely longer)."""
 LAYERS = 6
 HEADS = 12
+BATCH_SIZE = 32
+"""Texts embedded together in one pass (a cold start embeds thousands of questions)."""
 LAYER_NORM_EPS = 1e-12
 
 
@@ -91,7 +93,8 @@ def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarra
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     # The tanh approximation is within 1e-3 of BERT's erf GELU and needs no scipy.
-    return np.asarray(0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3))))
+    # x * x * x, not x**3: numpy's float32 power is about 20 times slower.
+    return np.asarray(0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x)))))
 
 
 @dataclass(frozen=True)
@@ -156,36 +159,53 @@ class Encoder:
         self.dimension = int(self._word.shape[1])
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """One unit vector per text (rows), float32."""
+        """One unit vector per text (rows), float32.
+
+        Texts of similar length are run together in batches: one large matrix product
+        per layer is several times faster than one per text (the cold start embeds every
+        stored question). Padding is masked, so each vector is the text's own.
+        """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            out[row] = self._encode_one(text)
+        token_ids = [self._tokenizer.encode(text).ids for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
+        for start in range(0, len(order), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            out[rows] = self._encode_batch([token_ids[i] for i in rows])
         return out
 
-    def _encode_one(self, text: str) -> np.ndarray:
-        ids = np.asarray(self._tokenizer.encode(text).ids, dtype=np.int64)
-        n = len(ids)
+    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+        size, n = len(batch), max(1, max(len(ids) for ids in batch))
+        ids = np.zeros((size, n), dtype=np.int64)
+        mask = np.zeros((size, n), dtype=bool)
+        for row, row_ids in enumerate(batch):
+            ids[row, : len(row_ids)] = row_ids
+            mask[row, : len(row_ids)] = True
         x = self._word[ids] + self._position[:n] + self._type
         x = _layer_norm(x, *self._norm)
         width = self.dimension
         head = width // HEADS
         scale = 1.0 / math.sqrt(head)
+        # Padded positions are never attended to; their own rows are left out of pooling.
+        padding = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
         for layer in self._layers:
             qkv = x @ layer.qkv + layer.qkv_bias
             q, k, v = (
-                qkv[:, i * width : (i + 1) * width].reshape(n, HEADS, head).transpose(1, 0, 2)
+                qkv[..., i * width : (i + 1) * width]
+                .reshape(size, n, HEADS, head)
+                .transpose(0, 2, 1, 3)
                 for i in range(3)
             )
-            attention = (q @ k.transpose(0, 2, 1)) * scale
+            attention = (q @ k.transpose(0, 1, 3, 2)) * scale + padding
             attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
             attention /= attention.sum(axis=-1, keepdims=True)
-            context = (attention @ v).transpose(1, 0, 2).reshape(n, width)
+            context = (attention @ v).transpose(0, 2, 1, 3).reshape(size, n, width)
             x = _layer_norm(x + context @ layer.out + layer.out_bias, *layer.norm1)
             hidden = _gelu(x @ layer.up + layer.up_bias)
             x = _layer_norm(x + hidden @ layer.down + layer.down_bias, *layer.norm2)
-        pooled = x.mean(axis=0)
-        norm = float(np.linalg.norm(pooled))
-        return np.asarray(pooled / norm if norm > 0 else pooled, dtype=np.float32)
+        counts = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        pooled = (x * mask[..., None]).sum(axis=1) / counts
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 def _sha256(data: bytes) -> str:

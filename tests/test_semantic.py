@@ -66,3 +66,17 @@ def test_safetensors_reader_reads_little_endian_tensors() -> None:
 def test_safetensors_reader_rejects_a_bad_header() -> None:
     with pytest.raises(ModelUnavailableError, match="header"):
         semantic.read_safetensors((10**9).to_bytes(8, "little") + b"{}")
+
+
+def test_a_batch_of_texts_of_different_lengths_embeds_each_as_it_would_alone(
+    encoder: Encoder,
+) -> None:
+    texts = [
+        "hi",
+        "does it hurt",
+        "My dermatologist mentioned microneedling for the dark spots on my cheeks, "
+        "but she ran out of time to explain how many sessions I would need.",
+    ]
+    together = encoder.encode(texts)
+    alone = np.stack([encoder.encode([text])[0] for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
