@@ -15,6 +15,7 @@ pooled over all sets) and the speed: ms per message and cold / warm start-up.
 Usage::
 
     .venv/bin/python bench/fusion.py [--knowledge knowledge.yaml] [--curve] [--speed]
+    .venv/bin/python bench/fusion.py --questions ../blind/test/new_set.yaml --curve
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ from faq.replies import ReplyKind  # noqa: E402
 from faq.semantic import load_encoder  # noqa: E402
 
 
-def question_sets() -> dict[str, list[LabelledQuestion]]:
-    """Every dev and held-out set, by file name."""
-    paths = sorted((REPO / "tests/eval").glob("questions*.yaml"))
-    paths += sorted((REPO / "bench/data").glob("holdout*_questions.yaml"))
+def question_sets(paths: list[Path] | None = None) -> dict[str, list[LabelledQuestion]]:
+    """The sets in ``paths``, else every dev and held-out set, by file name."""
+    if not paths:
+        paths = sorted((REPO / "tests/eval").glob("questions*.yaml"))
+        paths += sorted((REPO / "bench/data").glob("holdout*_questions.yaml"))
     return {p.stem: load_questions(p) for p in paths}
 
 
@@ -81,13 +83,16 @@ def main() -> None:
     parser.add_argument("--knowledge", type=Path, default=REPO / "knowledge.yaml")
     parser.add_argument("--curve", action="store_true", help="also the first-N curve")
     parser.add_argument("--speed", action="store_true", help="also speed and start-up")
+    parser.add_argument(
+        "--questions", type=Path, nargs="+", help="these sets instead of the dev and held-out ones"
+    )
     args = parser.parse_args()
     encoder, reason = load_encoder()
     if encoder is None:
         sys.exit(f"no encoder: {reason}")
     knowledge = load_knowledge(args.knowledge)
     cache = EmbeddingCache(encoder, load_core_config().cache_folder(REPO / "knowledge.yaml"))
-    sets = question_sets()
+    sets = question_sets(args.questions)
     pooled = [q for qs in sets.values() for q in qs]
     for n in [None] + ([5, 10] if args.curve else []):
         k = cut(knowledge, n)
