@@ -118,6 +118,10 @@ class Analyzer:
         """Whether ``word`` (a token) appears in the knowledge or is a common word."""
         return word in self._known
 
+    def recognises(self, token: str) -> bool:
+        """Whether a typed token is a word of the knowledge, as typed or with a typo fixed."""
+        return token in self._known or self._correct(token) is not None
+
     def phrasing_terms(self, text: str) -> list[str]:
         """Terms of a stored question (no typo correction: staff text is trusted)."""
         return self._apply_synonyms(list(_phrase_key(text)))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from faq.fusion import EmbeddingCache, FusedMatcher, FusionParams
 from faq.knowledge import Knowledge, load_knowledge
+from faq.language import english_part
 from faq.matcher import Candidate, Matcher, MatchParams
 from faq.replies import Reply, answer_reply, decide
 from faq.semantic import Encoder
@@ -58,7 +59,7 @@ class FAQ:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for ``text`` with their 0–100 scores, best first."""
-        text = text[:MAX_MATCHED_CHARACTERS]
+        text = english_part(text[:MAX_MATCHED_CHARACTERS], self.matcher.analyzer.recognises)
         if self.fused is not None:
             return self.fused.rank(text, limit)
         return self.matcher.rank(text, limit)
