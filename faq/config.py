@@ -70,9 +70,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FAQ_RECORD", "1", "`0` turns off recording of questions and feedback."),
     Variable(
         "FAQ_SEMANTIC",
-        "0",
-        "`1` fuses the lexical score with the sentence encoder (needs the model package; "
-        "see bench/README.md for the figures).",
+        "1",
+        "`0` matches by words only, without the sentence encoder (which is also skipped, "
+        "with a warning, when its model package is missing; bench/README.md has the figures).",
     ),
     Variable(
         "FAQ_CACHE_DIR",
@@ -105,8 +105,8 @@ class CoreConfig:
     record: bool = True
     log_text: bool = False
     log_level: str = DEFAULT_LOG_LEVEL
-    semantic: bool = False
-    """FAQ_SEMANTIC=1: match with the sentence encoder as well as lexically."""
+    semantic: bool = True
+    """Match with the sentence encoder as well as lexically (FAQ_SEMANTIC=0: lexical only)."""
     cache_dir: Path | None = None
     """FAQ_CACHE_DIR (absolute), or None: see ``cache_folder()``."""
 
@@ -194,7 +194,7 @@ def load_core_config(env: Mapping[str, str] | None = None) -> CoreConfig:
         record=flag(env, "FAQ_RECORD", True),
         log_text=flag(env, "FAQ_LOG_TEXT", False),
         log_level=_log_level(env),
-        semantic=flag(env, "FAQ_SEMANTIC", False),
+        semantic=flag(env, "FAQ_SEMANTIC", True),
         cache_dir=_path(env, "FAQ_CACHE_DIR"),
     )
 

@@ -56,6 +56,12 @@ class FusionParams:
     """Below this lexical score semantics cannot lift an entry (out-of-scope safety)."""
 
 
+SLOW_EMBEDDING_COUNT = 200
+"""Embedding this many texts takes seconds: the log says so (a first start, a big import)."""
+SECONDS_PER_TEXT = 0.009
+"""Measured on two cores for a typical stored question (bench/fusion.py --speed)."""
+
+
 def _key(model_hash: str, text: str) -> str:
     return hashlib.sha256(f"{model_hash}\0{text}".encode()).hexdigest()[:32]
 
@@ -90,6 +96,13 @@ class EmbeddingCache:
             keys = [_key(self.encoder.model_hash, t) for t in texts]
             missing = list(dict.fromkeys(k for k in keys if k not in self._vectors))
             if missing:
+                if len(missing) >= SLOW_EMBEDDING_COUNT:
+                    log.info(
+                        "embedding %d new texts with the sentence encoder (once; about "
+                        "%d s): the bot answers when this is done",
+                        len(missing),
+                        max(1, round(len(missing) * SECONDS_PER_TEXT)),
+                    )
                 by_key = dict(zip(keys, texts, strict=True))
                 vectors = self.encoder.encode([by_key[k] for k in missing])
                 self._vectors.update(zip(missing, vectors, strict=True))
@@ -194,11 +207,11 @@ class FusedMatcher:
 def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> EmbeddingCache | None:
     """The embedding cache the bot starts with, or None for lexical-only matching.
 
-    The encoder is used only with FAQ_SEMANTIC=1 (``faq.semantic.load_encoder`` says why
+    The encoder is used unless FAQ_SEMANTIC=0 (``faq.semantic.load_encoder`` says why
     when it cannot load). Logs once which matcher is in use.
     """
     if not config.semantic:
-        log.info("matching: lexical only (FAQ_SEMANTIC=1 adds the sentence encoder)")
+        log.info("matching: lexical only (FAQ_SEMANTIC=0)")
         return None
     from faq.semantic import load_encoder
 
@@ -214,7 +227,7 @@ def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> Embeddin
 def matcher_in_use(config: CoreConfig) -> str:
     """For ``check``: which matcher the bot would answer with here, and why."""
     if not config.semantic:
-        return "lexical only (FAQ_SEMANTIC=1 adds the sentence encoder)"
+        return "lexical only (FAQ_SEMANTIC=0)"
     from faq.semantic import load_encoder
 
     encoder, reason = load_encoder()

@@ -3,6 +3,7 @@ sentence encoder loaded once per session, and a fresh fake Bot API server per te
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from telegram_support import KNOWLEDGE, TOKEN
 
 from faq import FAQ
 from faq.semantic import Encoder, find_model_zip, load_encoder_from
+
+# The bot matches with the sentence encoder by default. Tests that check replies word for
+# word (the adapters, the REPL, the CLI) pin the lexical matcher, for speed and exactness;
+# test_fusion.py and the default-matcher tests in test_cli.py cover the encoder itself.
+os.environ.setdefault("FAQ_SEMANTIC", "0")
 
 
 @pytest.fixture(scope="session")

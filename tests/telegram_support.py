@@ -155,6 +155,7 @@ class BotProcess:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": api.base_url,
+            "FAQ_SEMANTIC": os.environ.get("FAQ_SEMANTIC", "0"),
             **extra_env,
         }
         self.stderr_path = cwd / "bot.stderr"

@@ -7,6 +7,7 @@ the rest call ``bot.main`` or the adapter in-process, which is much faster.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import json
@@ -374,3 +375,19 @@ def test_forget_and_report_take_knowledge_and_its_data_folder(
     with ConversationStore(data / DB_NAME, salt="salt") as store:
         assert store.count_interactions() == 1
         assert store.user_hash("42") not in str(store.unanswered_questions(30))
+
+
+def test_by_default_the_bot_matches_with_the_sentence_encoder(
+    knowledge_path: Path, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("FAQ_SEMANTIC", "TELEGRAM_BOT_TOKEN")}
+    env["FAQ_CACHE_DIR"] = str(tmp_path / "cache")
+    run = functools.partial(
+        subprocess.run, capture_output=True, text=True, cwd=REPO, env=env, timeout=120
+    )
+    check = run([sys.executable, str(BOT), "check", "--knowledge", str(knowledge_path)])
+    assert "Matcher: lexical + sentence encoder" in check.stdout + check.stderr
+    asked = run([sys.executable, str(BOT), "ask", "--knowledge", str(knowledge_path), "hello"])
+    assert asked.returncode == 0, asked.stderr
+    assert "lexical + sentence encoder" in asked.stderr
+    assert list((tmp_path / "cache").glob("embeddings-*.npz"))  # kept for the next start
