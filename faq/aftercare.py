@@ -10,7 +10,9 @@ engine's and knows nothing of any one clinic's entries.
 The rules, on normalised and lightly stemmed words (typos in the sign words fixed):
 
 * **urgent**: trouble breathing, throat / tongue / lip swelling, fainting, chest pain,
-  a fever together with redness that spreads or is hot. Always urgent, even asked
+  a fever together with redness that spreads or is hot, a high fever, swelling that is
+  fast or severe, hives all over, dizziness with swelling or hives, a change in vision,
+  confusion, red streaks, bleeding that will not stop. Always urgent, even asked
   ahead ("what if I can't breathe"): the advice to get help first does no harm.
 * **always a problem**: pus, blisters, a rash or hives, fever, weeping or oozing skin,
   an allergic reaction, skin that is or looks infected.
@@ -155,11 +157,37 @@ CHEST_TROUBLE = _stems("pain pains painful tight tightness pressure hurts hurtin
 FEVER = _stems("fever feverish temperature chills shivering shivery")
 SPREADING_RED = _stems("red redness reddness hot heat warm streak streaks lines")
 
+FACE = _stems("face eye eyes eyelid eyelids eyelids cheeks whole")
+FAST = _stems(
+    "fast quickly quick rapidly rapid suddenly sudden huge massive shut balloon enormous doubled"
+)
+ALL_OVER = _stems("everywhere whole body arms legs spreading spread")
+HIVES = _stems("hives hive welts")
+DIZZY = _stems("dizzy dizziness lightheaded faintish woozy")
+ALLERGY_SIGNS = _stems("swollen swelling swell puffy hives rash itchy itching welts")
+VISION = _stems("vision sight see seeing")
+VISION_TROUBLE = _stems("blurry blurred blur double lost losing dark cannot cant spots")
+BLEEDING = _stems("bleeding bleed bleeds bled blood")
+STREAKS = _stems("streak streaks streaking")
+
 URGENT_NEAR = (
     _Near(BREATHING, BREATHING_TROUBLE),
     _Near(SWELLING, AIRWAY),
     _Near(CHEST, CHEST_TROUBLE, 3),
 )
+REPORTED_URGENT_NEAR = (
+    # Swelling that is fast or severe, hives all over the body, and dizziness with
+    # swelling or hives: an allergic reaction that may become anaphylaxis.
+    _Near(SWELLING, FAST, 4),
+    _Near(AIRWAY, FAST, 3),
+    _Near(HIVES, ALL_OVER, 4),
+    _Near(DIZZY, ALLERGY_SIGNS, 8),
+    _Near(VISION, VISION_TROUBLE, 3),
+    # Red streaks from the treated skin: an infection spreading (lymphangitis).
+    _Near(SPREADING_RED, STREAKS, 2),
+)
+"""Urgent when the writer reports them; asked in advance ("how fast does the swelling go
+down?") they are ordinary questions."""
 URGENT_WORDS = _stems(
     "faint fainted fainting fainty passed collapsed collapse anaphylaxis anaphylactic "
     "epipen wheezing wheeze wheezy unconscious seizure"
@@ -168,6 +196,15 @@ URGENT_PHRASES = (
     re.compile(r"\b(passed|blacked|pass|black|passing|blacking) out\b"),
     re.compile(r"\b(can not|could not|hard to|trouble|difficult to|difficulty) swallow"),
     re.compile(r"\bburning up\b"),
+    re.compile(
+        r"\b(bleeding|bleed|blood)\b.*\b(will not|wont|can not|cant|not|does not|doesnt|"
+        r"never) (stop|stopping|stopped)\b"
+    ),
+)
+REPORTED_URGENT_PHRASES = (
+    re.compile(r"\b(high|very high|really high) (fever|temperature)\b"),
+    re.compile(r"\b(fever|temperature|temp)\b( of)? (39|40|41|102|103|104)\b"),
+    re.compile(r"\b(confused|confusion|disoriented|not making sense)\b"),
 )
 _NOT_URGENT_PASSED = re.compile(r"\bpassed\b(?! out)")
 
@@ -268,8 +305,9 @@ def _in_advance(reading: _Reading) -> bool:
         return True
     return bool(
         re.search(
-            r"\b(is (it|some|a bit of|a little)\b.*\bnormal|normal to|how long (does|do|will|"
-            r"is|until)|can (it|microneedling|this|the treatment) (cause|give|make|leave)|"
+            r"\b(is (it|some|a bit of|a little)\b.*\bnormal|normal to|"
+            r"how (long|fast|quickly|soon) (does|do|will|is|until)|"
+            r"can (it|microneedling|this|the treatment) (cause|give|make|leave)|"
             r"does (it|microneedling) (cause|give|make|leave)|what (happens|do i do|should i do)"
             r" if|do (people|clients|you) (get|usually)|side effects?|what are the risks?)\b",
             plain,
@@ -277,9 +315,16 @@ def _in_advance(reading: _Reading) -> bool:
     )
 
 
-def _urgent(reading: _Reading) -> bool:
+def _urgent(reading: _Reading, whole: Sequence[_Reading]) -> bool:
     if any(reading.near(rule) for rule in URGENT_NEAR):
         return True
+    if not _in_advance(reading) or any(_reports(r) for r in whole):
+        if any(reading.near(rule) for rule in REPORTED_URGENT_NEAR):
+            return True
+        if any(p.search(reading.plain) for p in REPORTED_URGENT_PHRASES):
+            return True
+        if reading.has(_stems("lines")) and reading.has(SPREADING_RED) and _worsens(reading):
+            return True
     if reading.has(URGENT_WORDS) and not _NOT_URGENT_PASSED.search(reading.plain):
         return True
     if any(p.search(reading.plain) for p in URGENT_PHRASES):
@@ -321,7 +366,7 @@ def _new_after(reading: _Reading) -> bool:
 def assess(text: str) -> Concern | None:
     """What a client's message calls for: URGENT, PROBLEM, or None for an ordinary one."""
     readings = _read(text[:2000])
-    if any(_urgent(r) for r in readings):
+    if any(_urgent(r, readings) for r in readings):
         return Concern.URGENT
     if any(_problem(r, readings) for r in readings):
         return Concern.PROBLEM

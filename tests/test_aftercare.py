@@ -27,6 +27,16 @@ URGENT = [
     "struggling to breathe rn please help",
     "i passed out at home an hour after",
     "shortness of breath and hives all over",
+    "my face is swelling up really fast",
+    "eyes swollen shut since this morning",
+    "hives all over my body",
+    "i feel dizzy and my face is swollen",
+    "my vision is blurry since the treatment",
+    "the bleeding wont stop",
+    "red streaks spreading from my cheek",
+    "temperature of 39 and shivering",
+    "she seems confused after her treatment",
+    "i feel weird and my lips are huge",
 ]
 PROBLEM = [
     "my face is still red 3 days after, is that normal??",
@@ -66,6 +76,10 @@ ORDINARY = [
     "how long will I be red for, days?",
     "what aftercare do I need",
     "how many sessions for melasma",
+    "how fast does the swelling go down?",
+    "is it normal to bleed a bit during it",
+    "can it help red lines on my nose",
+    "will it affect my vision if done near the eyes",
 ]
 
 
