@@ -52,7 +52,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from faq import FAQ, Reply, ReplyKind  # noqa: E402
+from faq.config import load_core_config  # noqa: E402
 from faq.conversation import Conversations, Turn  # noqa: E402
+from faq.fusion import EmbeddingCache, startup_cache  # noqa: E402
 
 DEFAULT_KNOWLEDGE = REPO / "knowledge.yaml"
 BLIND_DEV = REPO.parent / "blind" / "dev" / "conversations.yaml"
@@ -175,6 +177,11 @@ def timed(run: Callable[[], list[Outcome]]) -> tuple[list[Outcome], float]:
     return outcomes, time.perf_counter() - started
 
 
+def default_cache(knowledge: Path) -> EmbeddingCache | None:
+    """The matcher the bot would use here: with the encoder unless FAQ_SEMANTIC=0."""
+    return startup_cache(load_core_config(), knowledge)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE)
@@ -185,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{BLIND_DEV} when that exists)",
     )
     parser.add_argument("--failures", action="store_true", help="list every wrong turn")
+    parser.add_argument(
+        "--lexical", action="store_true", help="the lexical matcher only (no sentence encoder)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timing runs (best is shown)")
     args = parser.parse_args(argv)
 
@@ -198,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No conversation set at {path}: nothing measured (pass --conversations FILE).")
         return 0
     conversations = load_conversations(path)
-    faq = FAQ.from_file(args.knowledge)
+    faq = FAQ.from_file(
+        args.knowledge, cache=None if args.lexical else default_cache(args.knowledge)
+    )
     turns = sum(len(c) for c in conversations)
 
     systems: dict[str, list[Outcome]] = {}

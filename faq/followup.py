@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from faq.engine import FAQ
 from faq.knowledge import Knowledge
 from faq.matcher import EVERYDAY_STEMS, Candidate
-from faq.replies import Reply, ReplyKind, decide, option_for
+from faq.replies import Reply, ReplyKind, answer_reply, decide, option_for
 from faq.text import STOPWORDS
 
 RANKED = 12
@@ -58,6 +58,12 @@ class ContextParams:
     """How far ahead of the second entry a message's best entry must be to stand alone."""
     few_content_words: int = 2
     """A message naming at most this many content words may lean on the topic."""
+    followup_floor: float = 35.0
+    """A follow-up's own best entry, this high and clearly ahead (``followup_lead``), is
+    answered even below answer_threshold when the topic does not point elsewhere: a short
+    "and opening times for that branch" cannot score like a full question."""
+    followup_lead: float = 10.0
+    """How far ahead of the message's second entry its best must be for that."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +149,29 @@ def read_in_context(
     better = context_reply.kind is ReplyKind.ANSWER and (
         alone_reply.kind is not ReplyKind.ANSWER or context_reply.entry_id != alone_reply.entry_id
     )
-    if not better:
-        return Reading(alone_reply, False, _answered(alone_reply), text)
-    return Reading(context_reply, True, _answered(context_reply), read_as)
+    if better:
+        return Reading(context_reply, True, _answered(context_reply), read_as)
+    own = _own_answer(knowledge, alone, mixed, params)
+    if own is not None and alone_reply.kind is not ReplyKind.ANSWER:
+        return Reading(own, True, _answered(own), text)
+    return Reading(alone_reply, False, _answered(alone_reply), text)
+
+
+def _own_answer(
+    knowledge: Knowledge, alone: list[Candidate], mixed: list[Candidate], params: ContextParams
+) -> Reply | None:
+    """The answer to a follow-up's own best entry, when it is clearly ahead on the message
+    alone and still among the two best once the topic is read with it."""
+    if not alone or alone[0].score < params.followup_floor:
+        return None
+    best = alone[0]
+    second = alone[1].score if len(alone) > 1 else 0.0
+    entry = knowledge.entry(best.entry_id)
+    if entry is None or entry.small_talk or best.score - second < params.followup_lead:
+        return None
+    if best.entry_id not in {c.entry_id for c in mixed[:2]}:
+        return None
+    return answer_reply(knowledge, entry, best.score, alone)
 
 
 def _answered(reply: Reply) -> tuple[str, ...]:

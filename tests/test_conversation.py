@@ -136,6 +136,15 @@ def test_a_pronoun_is_read_with_the_topic(chats: Conversations) -> None:
     assert not alone.followup
 
 
+def test_a_short_follow_up_gets_its_own_clear_best_entry(chats: Conversations) -> None:
+    assert entry_of(chats, "a", "can microneedling help stretch marks") == "stretch_marks"
+    turn = chats.turn("a", "and the price for my belly then")
+    assert (turn.reply.entry_id, turn.followup) == ("price", True)
+    # From a new client the same words are too weak to answer: a follow-up may lean on
+    # having a conversation, a first message may not.
+    assert chats.turn("b", "and the price for my belly then").reply.kind is not ReplyKind.ANSWER
+
+
 def test_a_correction_is_read_with_the_topic(chats: Conversations) -> None:
     assert entry_of(chats, "a", "does it help melasma") == "pigmentation"
     turn = chats.turn("a", "no, I meant stretch marks")
