@@ -223,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in runs.items():
         best = float("inf")
         for _ in range(max(1, args.repeat)):
+            if faq.fused is not None:
+                faq.fused.clear_recent()  # every run embeds its messages afresh
             outcomes, took = timed(run)
             best = min(best, took)
         systems[name], seconds[name] = outcomes, best

@@ -15,6 +15,7 @@ from faq.language import english_part
 from faq.matcher import Candidate, Matcher, MatchParams
 from faq.replies import Reply, answer_reply, decide
 from faq.semantic import Encoder
+from faq.text import join_topic
 
 MAX_MATCHED_CHARACTERS = 2000
 """Only the start of a very long message is matched: a question is rarely past it."""
@@ -59,10 +60,22 @@ class FAQ:
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for ``text`` with their 0–100 scores, best first."""
-        text = english_part(text[:MAX_MATCHED_CHARACTERS], self.matcher.analyzer.recognises)
+        text = self._matched_part(text)
         if self.fused is not None:
             return self.fused.rank(text, limit)
         return self.matcher.rank(text, limit)
+
+    def rank_with_topic(self, topic: str, text: str, limit: int = 5) -> list[Candidate]:
+        """The best entries for ``text`` read after a conversation about ``topic``: the two
+        joined into one sentence (``faq.text.join_topic``)."""
+        topic, text = self._matched_part(topic), self._matched_part(text)
+        joined = join_topic(topic, text)
+        if self.fused is not None:
+            return self.fused.rank(joined, limit, topic=(topic, text))
+        return self.matcher.rank(joined, limit)
+
+    def _matched_part(self, text: str) -> str:
+        return english_part(text[:MAX_MATCHED_CHARACTERS], self.matcher.analyzer.recognises)
 
     def reply(self, text: str) -> Reply:
         """The reply a client gets for ``text``."""

@@ -23,11 +23,10 @@ from faq.engine import FAQ
 from faq.knowledge import Knowledge
 from faq.matcher import EVERYDAY_STEMS, Candidate
 from faq.replies import Reply, ReplyKind, answer_reply, decide, option_for
-from faq.text import STOPWORDS
+from faq.text import STOPWORDS, join_topic
 
 RANKED = 12
 """How many entries each reading ranks (the rest count as 0 in the mix)."""
-_SENTENCE_BREAK = re.compile(r"[.!?;\n]+")
 _QUESTION_START = (
     r"(?:how|what|whats|when|where|why|which|who|can|could|do|does|did|is|are|will|would|"
     r"should|shall|may|am|any|has|have)\b"
@@ -85,11 +84,6 @@ def content_words(faq: FAQ, text: str) -> int:
     return sum(1 for term in terms if term not in STOPWORDS and term not in EVERYDAY_STEMS)
 
 
-def join_topic(topic: str, text: str) -> str:
-    """The topic and the message as one sentence (so neither is judged on its own)."""
-    return _SENTENCE_BREAK.sub(" ", f"{topic} {text}").strip()
-
-
 def stands_alone(faq: FAQ, text: str, ranked: list[Candidate], params: ContextParams) -> bool:
     """Whether the message's own best entry is clear enough to need no context."""
     if not ranked:
@@ -138,7 +132,7 @@ def read_in_context(
     if not topic or stands_alone(faq, text, alone, params):
         return Reading(alone_reply, False, _answered(alone_reply), text)
     read_as = join_topic(topic, text)
-    joined = faq.rank(read_as, RANKED)
+    joined = faq.rank_with_topic(topic, text, RANKED)
     mixed = mixed_candidates(knowledge, alone, joined, params.alone_weight)
     context_reply = decide(knowledge, mixed)
     best = knowledge.entry(mixed[0].entry_id) if mixed else None
@@ -171,7 +165,7 @@ def _own_answer(
         return None
     if best.entry_id not in {c.entry_id for c in mixed[:2]}:
         return None
-    return answer_reply(knowledge, entry, best.score, alone)
+    return answer_reply(knowledge, entry, best.score, tuple(alone))
 
 
 def _answered(reply: Reply) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -56,6 +57,8 @@ class FusionParams:
     """Below this lexical score semantics cannot lift an entry (out-of-scope safety)."""
 
 
+RECENT_MESSAGES = 64
+"""Message vectors kept in memory (never on disk): a conversation's last few messages."""
 SLOW_EMBEDDING_COUNT = 200
 """Embedding this many texts takes seconds: the log says so (a first start, a big import)."""
 SECONDS_PER_TEXT = 0.009
@@ -153,14 +156,46 @@ class FusedMatcher:
         self._starts = np.searchsorted(self._owner, np.arange(len(entries)))
         self._has_questions = np.bincount(self._owner, minlength=len(entries)) > 0
         self._position = {entry.id: i for i, entry in enumerate(entries)}
+        self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
-    def semantic_scores(self, text: str) -> np.ndarray:
-        """The encoder's 0–100 score of every entry for ``text``, in file order."""
+    def message_vector(self, text: str) -> np.ndarray:
+        """The encoder's vector of a message; the last few are kept (in memory only), as a
+        conversation ranks the same message more than once (alone, with its topic)."""
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()  # no text is kept
+        with self._recent_lock:
+            vector = self._recent.get(key)
+            if vector is not None:
+                self._recent.move_to_end(key)
+                return vector
+        vector = np.asarray(self.encoder.encode([text])[0])
+        with self._recent_lock:
+            self._recent[key] = vector
+            while len(self._recent) > RECENT_MESSAGES:
+                self._recent.popitem(last=False)
+        return vector
+
+    def clear_recent(self) -> None:
+        """Forget the message vectors kept (a benchmark's cold run)."""
+        with self._recent_lock:
+            self._recent.clear()
+
+    def topic_vector(self, topic: str, text: str) -> np.ndarray:
+        """A message read with its topic: the mean of the two vectors, renormalised. Close
+        to embedding the joined text, at the cost of a sum: both are usually known."""
+        joined = self.message_vector(topic) + self.message_vector(text)
+        norm = float(np.linalg.norm(joined))
+        return np.asarray(joined / norm if norm > 0 else joined)
+
+    def semantic_scores(self, text: str, vector: np.ndarray | None = None) -> np.ndarray:
+        """The encoder's 0–100 score of every entry for ``text`` (or for ``vector``, the
+        message's vector when the caller has it), in file order."""
         p = self.params
         n = len(self.lexical.entries)
         if not n:
             return np.zeros(0)
-        vector = self.encoder.encode([text])[0]
+        if vector is None:
+            vector = self.message_vector(text)
         per_question = self._questions @ vector
         best_question = np.full(n, -1.0)
         if len(per_question):
@@ -176,20 +211,29 @@ class FusedMatcher:
         fused, scored, semantic = self._fuse(text)
         return fused, scored.entries, semantic
 
-    def _fuse(self, text: str) -> tuple[np.ndarray, MessageScores, np.ndarray]:
+    def _fuse(
+        self, text: str, vector: np.ndarray | None = None
+    ) -> tuple[np.ndarray, MessageScores, np.ndarray]:
         p = self.params
         scored = self.lexical.score_message(text)
         lexical = scored.entries
-        semantic = self.semantic_scores(text)
+        semantic = self.semantic_scores(text, vector)
         fused = (1.0 - p.semantic_share) * lexical + p.semantic_share * semantic
         if NOT_COVERED in self.lexical.analyse(text).terms:
             fused = np.minimum(fused, lexical)  # "does botox hurt": semantics may not help
         fused = np.where(lexical < p.lexical_floor, np.minimum(fused, lexical), fused)
         return fused, scored, semantic
 
-    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
-        """The ``limit`` best entries by fused score, each with both signals."""
-        fused, scored, semantic = self._fuse(text)
+    def rank(
+        self, text: str, limit: int = 5, *, topic: tuple[str, str] | None = None
+    ) -> list[Candidate]:
+        """The ``limit`` best entries by fused score, each with both signals.
+
+        ``topic``: (the topic, the message) when ``text`` is the two joined; the encoder
+        then reads them as ``topic_vector`` does instead of embedding ``text`` anew.
+        """
+        vector = self.topic_vector(*topic) if topic is not None else None
+        fused, scored, semantic = self._fuse(text, vector)
         # The lexical pass already done picks each entry's phrasing; ranking by the fused
         # score reuses it instead of scoring the message twice.
         ranked = self.lexical.candidates(MessageScores(fused, scored.phrasings), limit)

@@ -306,6 +306,15 @@ def tokenize(text: str) -> list[str]:
 MIN_SEGMENT_WORDS = 3
 
 
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+
+
+def join_topic(topic: str, text: str) -> str:
+    """A message and the topic of the conversation before it as one sentence, so neither
+    is judged on its own ("can it help stretch marks" + "and for melasma?")."""
+    return _SENTENCE_END.sub(" ", f"{topic} {text}").strip()
+
+
 def segments(text: str) -> list[str]:
     """The sentences of a message, for finding the question inside a long story.
 

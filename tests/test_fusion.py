@@ -145,3 +145,33 @@ def test_reply_is_thread_safe(knowledge, encoder: Encoder) -> None:  # type: ign
 
 def test_semantic_off_means_lexical_only() -> None:
     assert startup_cache(load_core_config({"FAQ_SEMANTIC": "0"})) is None
+
+
+class CountingEncoder:
+    """The real encoder, counting the texts it embeds."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.model_hash = encoder.model_hash
+        self.dimension = encoder.dimension
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.texts.extend(texts)
+        return self.encoder.encode(texts)
+
+
+def test_a_message_read_again_with_its_topic_is_not_embedded_again(
+    knowledge,
+    encoder: Encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    counting = CountingEncoder(encoder)
+    fused = FAQ(knowledge, encoder=counting)  # type: ignore[arg-type]
+    topic, message = "do you sell gift vouchers", "and parking?"
+    fused.rank(topic)
+    fused.rank(message)
+    counting.texts.clear()
+    with_topic = fused.rank_with_topic(topic, message)
+    assert counting.texts == []  # both vectors were kept from the turns themselves
+    assert with_topic[0].semantic is not None
+    assert {c.entry_id for c in with_topic[:2]} == {"parking", "vouchers"}
