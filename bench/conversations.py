@@ -16,7 +16,7 @@ A conversation set is YAML, a list of conversations (or such a list under a
 ``expect`` is an entry id, a reply kind (``fallback``, ``did_you_mean``, ``problem``,
 ``urgent``, ``small_talk``), or a list of them (any one is right; a message asking two
 things may list both entries). ``expect_ack`` turns are right when the reply is the
-bot's own short reply (no entry, no fact, no "you're welcome").
+bot's own short reply (no entry, no fact, no "you're welcome" unless the client thanked).
 
 Three systems answer every turn of the same conversations in the same run:
 
@@ -55,6 +55,7 @@ from faq import FAQ, Reply, ReplyKind  # noqa: E402
 from faq.config import load_core_config  # noqa: E402
 from faq.conversation import Conversations, Turn  # noqa: E402
 from faq.fusion import EmbeddingCache, startup_cache  # noqa: E402
+from faq.smalltalk import MessageKind, message_kind  # noqa: E402
 
 DEFAULT_KNOWLEDGE = REPO / "knowledge.yaml"
 BLIND_DEV = REPO.parent / "blind" / "dev" / "conversations.yaml"
@@ -120,8 +121,9 @@ def load_conversations(path: Path) -> list[list[Step]]:
 
 def is_right(step: Step, reply: Reply, entries: tuple[str, ...]) -> bool:
     """Whether ``reply`` (answering ``entries``) is right for ``step``."""
-    if step.ack and reply.kind is ReplyKind.SMALL_TALK and reply.entry_id is None:
-        return True
+    if step.ack and reply.kind is ReplyKind.SMALL_TALK:
+        # A short reply of the bot's own; "you're welcome" only when the client thanked.
+        return reply.entry_id is None or message_kind(step.text) is MessageKind.THANKS
     if not step.expect and not step.ack:  # expect: null, out of scope: no facts given
         return reply.kind is not ReplyKind.ANSWER
     answered = entries or ((reply.entry_id,) if reply.entry_id else ())

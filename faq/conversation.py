@@ -167,6 +167,8 @@ class Conversations:
         kind = message_kind(text)
         if kind is MessageKind.ACKNOWLEDGEMENT:
             return Turn(_small_reply(knowledge, "acknowledgement", last_options))
+        if kind is MessageKind.THANKS:
+            return Turn(_thanks_reply(faq, last_options))
         if kind is MessageKind.LONE_QUESTION_WORD:
             return Turn(_small_reply(knowledge, "clarify", last_options))
         if asks_for_person(text):
@@ -246,6 +248,16 @@ def _concern(text: str, last_text: str) -> Concern | None:
 def _small_reply(knowledge: Knowledge, message: str, options: tuple[Option, ...]) -> Reply:
     """A short reply of the bot's own (no fact), with the last answer's next steps."""
     return Reply(ReplyKind.SMALL_TALK, knowledge.messages[message], None, 0.0, options)
+
+
+def _thanks_reply(faq: FAQ, options: tuple[Option, ...]) -> Reply:
+    """The knowledge's own small talk for thanks ("You're welcome!"), however the thanks
+    were typed; without one, the short acknowledgement."""
+    reply = faq.reply("thank you")
+    entry = faq.knowledge.entry(reply.entry_id) if reply.entry_id else None
+    if reply.kind is ReplyKind.SMALL_TALK or (entry is not None and entry.small_talk):
+        return reply
+    return _small_reply(faq.knowledge, "acknowledgement", options)
 
 
 def _person_reply(faq: FAQ, text: str) -> Reply:

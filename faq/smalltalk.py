@@ -27,6 +27,12 @@ ACKNOWLEDGEMENT_WORDS = frozenset(
 _INTERJECTION = re.compile(r"(?:h+m+|m+h*m+|a+h+|o+h+|u+m+|e+r+m*|o+k+|y+a+s+|w+o+w+)\Z")
 # Words that thank: a message with one of them is for the matcher's thanks small talk.
 THANKS_WORDS = frozenset("thanks thank thankyou ty cheers ta appreciate appreciated".split())
+# Words that go with thanks without asking anything: "thank you so much for the info x".
+_THANKS_FILLER = frozenset(
+    "you so much very a lot lots again for that the this info information help all x xx xxx "
+    "babe hun love dear".split()
+)
+MAX_THANKS_WORDS = 8
 
 QUESTION_WORDS = frozenset("why how what when where who which whats".split())
 # Words that may stand beside a lone question word without asking anything more.
@@ -54,6 +60,8 @@ class MessageKind(StrEnum):
 
     QUESTION = "question"
     """Anything the matcher should read (the usual case)."""
+    THANKS = "thanks"
+    """"cool ty", "thank you so much x", "gracias!": thanks and nothing else."""
     ACKNOWLEDGEMENT = "acknowledgement"
     """"ok", "cool", "really?", "hmm", "yes", "no": no question in it."""
     LONE_QUESTION_WORD = "lone_question_word"
@@ -65,9 +73,19 @@ def _words(text: str) -> list[str]:
 
 
 def message_kind(text: str) -> MessageKind:
-    """Whether ``text`` is an acknowledgement, a lone question word, or a question."""
+    """Whether ``text`` is thanks, an acknowledgement, a lone question word, or a question."""
     words = _words(text)
-    if not words or any(word in THANKS_WORDS for word in words):
+    if not words:
+        return MessageKind.QUESTION
+    if any(word in THANKS_WORDS for word in words):
+        if len(words) <= MAX_THANKS_WORDS and all(
+            word in THANKS_WORDS
+            or word in ACKNOWLEDGEMENT_WORDS
+            or word in _THANKS_FILLER
+            or _INTERJECTION.match(word)
+            for word in words
+        ):
+            return MessageKind.THANKS
         return MessageKind.QUESTION
     if len(words) > 4:
         return MessageKind.QUESTION

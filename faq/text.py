@@ -289,6 +289,23 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+COURTESY_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        """hola salam salaam salam alaikum assalamualaikum asalamualaikum bonjour bonsoir hallo
+        ciao czesc merhaba namaste namaskar buna ahoj hej salut oi ola konnichiwa""".split(),
+        "hello",
+    ),
+    **dict.fromkeys(
+        """gracias merci danke grazie obrigado obrigada dziekuje dzieki shukran shukriya
+        dhanyavad dhanyavaad dhanyawad salamat tesekkurler tesekkur multumesc spasibo arigato
+        mersi hvala""".split(),
+        "thanks",
+    ),
+}
+"""Greetings and thanks in other languages, read as "hello" and "thanks": a client who
+writes "salam" or "gracias!" is greeted or thanked back, not told they were not understood."""
+
+
 def tokenize(text: str) -> list[str]:
     """Split text into lowercase word tokens, with contractions and shorthand expanded."""
     text = fold(text)
@@ -299,6 +316,7 @@ def tokenize(text: str) -> list[str]:
         word = raw.strip("'").replace("'", "")
         if not word:
             continue
+        word = COURTESY_WORDS.get(word, word)
         tokens.extend(SHORTHAND.get(word, restore_dropped_g(word)).split())
     return tokens
 

@@ -219,6 +219,10 @@ def test_a_lone_question_word_asks_what_they_would_like_to_know(
 def test_thanks_still_get_the_thanks_small_talk(chats: Conversations) -> None:
     assert entry_of(chats, "a", "ok thanks") == "thanks"
     assert entry_of(chats, "a", "thank you") == "thanks"
+    # However they are typed, with a word the knowledge lacks, or in another language.
+    for text in ("cool ty", "thank you so much for the info x", "gracias!!", "dziękuję"):
+        assert entry_of(chats, "a", text) == "thanks", text
+    assert entry_of(chats, "a", "salam") == "hello"
 
 
 @pytest.mark.parametrize(
@@ -229,7 +233,10 @@ def test_thanks_still_get_the_thanks_small_talk(chats: Conversations) -> None:
         ("why?", MessageKind.LONE_QUESTION_WORD),
         ("why is it red", MessageKind.QUESTION),
         ("no, I meant stretch marks", MessageKind.QUESTION),
-        ("ok thanks", MessageKind.QUESTION),
+        ("ok thanks", MessageKind.THANKS),
+        ("cool ty x", MessageKind.THANKS),
+        ("gracias!!", MessageKind.THANKS),
+        ("thanks, how much is it?", MessageKind.QUESTION),
         ("", MessageKind.QUESTION),
     ],
 )

@@ -367,6 +367,7 @@ def test_webhook_out_of_file_descriptors_is_logged_once_and_recovers(api, tmp_pa
     port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
+        "FAQ_SEMANTIC": "0",
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "WEBHOOK_URL": f"https://bot.example.invalid{HOOK}",
