@@ -8,6 +8,7 @@ how long a stop takes.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import socket
@@ -33,7 +34,11 @@ from telegram_support import (
 
 from adapters.telegram import handlers, texts
 from adapters.telegram.scheduling import Limits
-from adapters.telegram.webhook_limits import WebhookLimits
+from adapters.telegram.webhook_limits import (
+    AUTHENTICATED_STREAMS,
+    LimitedHTTPServer,
+    WebhookLimits,
+)
 from faq import FAQ
 
 GROUP = -100555
@@ -416,3 +421,30 @@ def test_webhook_out_of_file_descriptors_is_logged_once_and_recovers(api, tmp_pa
     assert status == 0, log[-2000:]
     assert log.count("out of file descriptors") == 1, log[-3000:]
     assert "Traceback" not in log
+
+
+class StubStream:
+    """Just what the connection cap looks at."""
+
+    def __init__(self) -> None:
+        self.is_closed = False
+
+    def close(self) -> None:
+        self.is_closed = True
+
+    def closed(self) -> bool:
+        return self.is_closed
+
+
+def test_at_the_connection_cap_a_connection_that_showed_the_secret_is_spared() -> None:
+    server = object.__new__(LimitedHTTPServer)  # only the cap's own state, no sockets
+    telegram, flood_1, flood_2 = StubStream(), StubStream(), StubStream()
+    AUTHENTICATED_STREAMS.add(telegram)  # type: ignore[arg-type]
+    server._streams = collections.deque([telegram, flood_1, flood_2])  # type: ignore[arg-type]
+    server.evicted = 0
+    server._evict_oldest()
+    assert (telegram.is_closed, flood_1.is_closed, flood_2.is_closed) == (False, True, False)
+    server._evict_oldest()
+    server._evict_oldest()  # only authenticated ones are left: the oldest goes
+    assert telegram.is_closed
+    assert server.evicted == 3

@@ -21,9 +21,10 @@ no setting for any of this, so it is a subclass of each piece):
   send it again) and a log line without its content.
 * :class:`LimitedHTTPServer` is tornado's ``HTTPServer`` with capped header, body and
   buffer sizes, header and body timeouts (idle connections are closed), a cap on open
-  connections (the oldest is closed to make room, so a flood of idle connections cannot
-  lock Telegram out), and an accept loop that, out of file descriptors, logs once,
-  pauses accepting for a moment and tells when it accepts again.
+  connections (the oldest is closed to make room, one that showed the secret token
+  last, so a flood of connections cannot lock Telegram out), and an accept loop that,
+  out of file descriptors, logs once, pauses accepting for a moment and tells when it
+  accepts again.
 
 What is *not* bounded here: the kernel's accept backlog and TLS (done by the proxy in
 front, as the README describes); connections are counted per server, not per client
@@ -39,6 +40,7 @@ import json
 import logging
 import socket
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -78,7 +80,8 @@ class WebhookLimits:
     """Read size per connection: what a connection can make the bot hold at a time
     before its headers are checked."""
     max_connections: int = 256
-    """Open connections; the oldest is closed to make room for a new one."""
+    """Open connections; the oldest is closed to make room for a new one (one that sent the
+    secret token only when every open connection has)."""
     header_seconds: float = 10.0
     """Time for a request's headers to arrive, also between two requests on one
     connection (so an idle connection is closed after this)."""
@@ -88,6 +91,10 @@ class WebhookLimits:
     """Out of file descriptors: seconds without accepting before trying again."""
     log_interval: float = 60.0
     """Seconds between two "out of file descriptors" warnings."""
+
+
+AUTHENTICATED_STREAMS: weakref.WeakSet[IOStream] = weakref.WeakSet()
+"""Connections that sent the secret token (Telegram's), spared when one must be closed."""
 
 
 @tornado.web.stream_request_body
@@ -116,6 +123,9 @@ class GuardedTelegramHandler(TelegramHandler):
             given = self.request.headers.get(SECRET_HEADER, "")
             if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
                 raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN, reason="Wrong secret token")
+        stream = getattr(self.request.connection, "stream", None)
+        if stream is not None:
+            AUTHENTICATED_STREAMS.add(stream)
         declared = self.request.headers.get("Content-Length")
         if declared is not None and (
             not declared.isdigit() or int(declared) > self.limits.max_body_bytes
@@ -211,10 +221,19 @@ class LimitedHTTPServer(HTTPServer):
         if len(self._streams) >= self.limits.max_connections:
             self._streams = deque(s for s in self._streams if not s.closed())
             while len(self._streams) >= self.limits.max_connections:
-                self._streams.popleft().close()
-                self.evicted += 1
+                self._evict_oldest()
         self._streams.append(stream)
         super().handle_stream(stream, address)
+
+    def _evict_oldest(self) -> None:
+        """Close the oldest connection that has not shown the secret token: Telegram's own
+        connections, waiting for their answer, are kept while a flood's can go."""
+        victim = next((s for s in self._streams if s not in AUTHENTICATED_STREAMS), None)
+        if victim is None:
+            victim = self._streams[0]
+        self._streams.remove(victim)
+        victim.close()
+        self.evicted += 1
 
     @property
     def open_connections(self) -> int:
@@ -272,8 +291,7 @@ class LimitedHTTPServer(HTTPServer):
         connection so Telegram's next request can get in."""
         self._refused_accepts += 1
         if self._streams:
-            self._streams.popleft().close()
-            self.evicted += 1
+            self._evict_oldest()
         now = time.monotonic()
         if self._out_of_files_since is None:
             self._out_of_files_since = now
