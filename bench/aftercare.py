@@ -21,7 +21,7 @@ Two baselines, measured in the same run on the same messages:
 
 Usage::
 
-    .venv/bin/python bench/aftercare.py                      # ../blind/dev/aftercare.yaml
+    .venv/bin/python bench/aftercare.py                      # bench/data/dev/aftercare.yaml
     .venv/bin/python bench/aftercare.py --questions set.yaml --failures
 """
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from faq.aftercare import Concern, assess  # noqa: E402
 from faq.text import stem, tokenize  # noqa: E402
 
-DEFAULT_QUESTIONS = REPO.parent / "blind" / "dev" / "aftercare.yaml"
+DEFAULT_QUESTIONS = REPO / "bench" / "data" / "dev" / "aftercare.yaml"
 CLASSES = ("problem", "urgent", "ordinary")
 
 _KEYWORD_SIGNS = frozenset(

@@ -79,6 +79,11 @@ discoloured discolored discolouration marks blotches spots
 """
 """Among the lasting signs, the ones that are also the conditions clients come with."""
 
+_STINGING = "stinging stings sting burning burns burn"
+_PRODUCTS = """
+serum serums cream creams moisturiser moisturizer moisturisers lotion lotions oil oils toner
+sunscreen spf makeup product products skincare
+"""
 _WORSENING = """
 worse worsening worsen worsened spreading spread spreads spreaded growing grows bigger
 larger increasing increased rising unbearable severe excruciating agony agonising
@@ -86,11 +91,11 @@ larger increasing increased rising unbearable severe excruciating agony agonisin
 _LASTING = "still ongoing persisting persistent constant constantly keeps since ago"
 _TREATMENT = """
 after afterwards post since later treatment treatments session sessions procedure
-microneedling needling appointment treated done
+microneedling needling appointment treated done pen needle needles needled
 """
 _FUTURE = """
 will would expect expected expecting if risk risks chance chances possible
-possibly likely prevent avoid usually typically normally should side
+possibly prevent avoid usually typically normally should side
 """
 _REPORT = """
 still ago since now currently today tonight yesterday morning been having noticed
@@ -117,6 +122,9 @@ _NOT_IMPROVING = re.compile(
 )
 
 
+_ALWAYS_PROBLEM_PHRASES = re.compile(r"\b(cold sores?|herpes)\b")
+"""A cold sore after treatment: the needling can wake the virus; the clinic must know."""
+
 _WORDS_TYPED: set[str] = set()
 
 
@@ -129,6 +137,8 @@ ALWAYS_PROBLEM = _stems(_ALWAYS_PROBLEM)
 LASTING_SIGNS = _stems(_LASTING_SIGNS)
 DARK_SIGNS = _stems(_DARK)
 WORSENING = _stems(_WORSENING)
+STINGING = _stems(_STINGING)
+PRODUCTS = _stems(_PRODUCTS)
 LASTING = _stems(_LASTING)
 TREATMENT = _stems(_TREATMENT)
 FUTURE = _stems(_FUTURE)
@@ -150,29 +160,40 @@ BREATHING_TROUBLE = _stems(
     "not trouble hard difficult difficulty struggle struggling short shortness problem "
     "problems hardly barely laboured labored tight tightness cannot cant stopped issue"
 )
-SWELLING = _stems("swollen swelling swell swelled swells puffy puffed closing tight tightness")
+SWELLING = _stems(
+    "swollen swelling swell swelled swells puffy puffed closing tight tightness blocked"
+)
+SIZE = _stems("huge massive enormous doubled big bigger thick heavy")
+SWALLOWING = _stems("swallow swallowing swallowed")
+SWALLOWING_TROUBLE = _stems(
+    "hard harder difficult difficulty trouble cannot cant not hurts painful blocked struggling"
+)
+VOICE = _stems("voice")
+VOICE_TROUBLE = _stems("funny strange weird hoarse changed different croaky gone")
 AIRWAY = _stems("throat tongue lip lips mouth airway airways")
 CHEST = _stems("chest heart")
 CHEST_TROUBLE = _stems("pain pains painful tight tightness pressure hurts hurting racing pounding")
 FEVER = _stems("fever feverish temperature chills shivering shivery")
 SPREADING_RED = _stems("red redness reddness hot heat warm streak streaks lines")
 
-FACE = _stems("face eye eyes eyelid eyelids eyelids cheeks whole")
 FAST = _stems(
     "fast quickly quick rapidly rapid suddenly sudden huge massive shut balloon enormous doubled"
 )
-ALL_OVER = _stems("everywhere whole body arms legs spreading spread")
-HIVES = _stems("hives hive welts")
+ALL_OVER = _stems("everywhere whole body arms legs over")
+HIVES = _stems("hives hive welts bumps lumps rash blotches")
 DIZZY = _stems("dizzy dizziness lightheaded faintish woozy")
 ALLERGY_SIGNS = _stems("swollen swelling swell puffy hives rash itchy itching welts")
 VISION = _stems("vision sight see seeing")
-VISION_TROUBLE = _stems("blurry blurred blur double lost losing dark cannot cant spots")
+VISION_TROUBLE = _stems(
+    "blurry blurred blur double lost losing dark cannot cant not spots foggy cloudy"
+)
 BLEEDING = _stems("bleeding bleed bleeds bled blood")
 STREAKS = _stems("streak streaks streaking")
 
 URGENT_NEAR = (
     _Near(BREATHING, BREATHING_TROUBLE),
-    _Near(SWELLING, AIRWAY),
+    _Near(SWELLING, AIRWAY, 5),
+    _Near(SWALLOWING, SWALLOWING_TROUBLE, 4),
     _Near(CHEST, CHEST_TROUBLE, 3),
 )
 REPORTED_URGENT_NEAR = (
@@ -180,6 +201,8 @@ REPORTED_URGENT_NEAR = (
     # swelling or hives: an allergic reaction that may become anaphylaxis.
     _Near(SWELLING, FAST, 4),
     _Near(AIRWAY, FAST, 3),
+    _Near(AIRWAY, SIZE, 3),
+    _Near(VOICE, VOICE_TROUBLE, 3),
     _Near(HIVES, ALL_OVER, 4),
     _Near(DIZZY, ALLERGY_SIGNS, 8),
     _Near(VISION, VISION_TROUBLE, 3),
@@ -190,7 +213,7 @@ REPORTED_URGENT_NEAR = (
 down?") they are ordinary questions."""
 URGENT_WORDS = _stems(
     "faint fainted fainting fainty passed collapsed collapse anaphylaxis anaphylactic "
-    "epipen wheezing wheeze wheezy unconscious seizure"
+    "epipen wheezing wheeze wheezy unconscious seizure slurred slurring"
 )
 URGENT_PHRASES = (
     re.compile(r"\b(passed|blacked|pass|black|passing|blacking) out\b"),
@@ -202,6 +225,12 @@ URGENT_PHRASES = (
     ),
 )
 REPORTED_URGENT_PHRASES = (
+    re.compile(
+        r"\b(bleeding|bleed|bleeds|blood)\b.*\b(keeps|keep|soaked|soaking|pouring|gushing|"
+        r"dripping)\b|\b(keeps|keep) (bleeding|dripping)\b"
+    ),
+    re.compile(r"\b(face|lips?|tongue|eyes?|mouth)\b.{0,20}\b(blew|blown|puffed|swelled) up\b"),
+    re.compile(r"\bwords (are )?coming out (wrong|funny|weird)\b"),
     re.compile(r"\b(high|very high|really high) (fever|temperature)\b"),
     re.compile(r"\b(fever|temperature|temp)\b( of)? (39|40|41|102|103|104)\b"),
     re.compile(r"\b(confused|confusion|disoriented|not making sense)\b"),
@@ -289,7 +318,11 @@ def _reports(reading: _Reading) -> bool:
     plain = f" {reading.plain} "
     if re.search(r"\bi (have|ve|got|am|had|did|woke|noticed|feel|can not)\b", plain):
         return True
-    if re.search(r"\b(my|the) \w+( \w+)? (is|are|has|have|was|were|looks|feels|went|got)\b", plain):
+    if re.search(
+        r"\b(my|the) \w+( \w+)? (is|are|has|have|was|were|looks|feels|went|got|blew|"
+        r"swelled|turned|became|started)\b",
+        plain,
+    ):
         return not re.search(r"\b(will|would|going to|if|should)\b", plain)
     if re.search(r"\b(it is|its|it has|they are|skin is|face is) (been|still|getting|gone)", plain):
         return True
@@ -301,12 +334,19 @@ def _reports(reading: _Reading) -> bool:
 def _in_advance(reading: _Reading) -> bool:
     """Asked ahead of (or without) a treatment: "will I", "is some redness normal"."""
     plain = f" {reading.plain} "
-    if reading.has(FUTURE) or " going to " in plain:
+    stems = reading.stems
+    # "it will not stop" reports something happening; "will it" asks ahead.
+    future = any(
+        s in FUTURE and not (s == "will" and stems[i + 1 : i + 2] == ("not",))
+        for i, s in enumerate(stems)
+    )
+    if future or " going to " in plain:
         return True
     return bool(
         re.search(
             r"\b(is (it|some|a bit of|a little)\b.*\bnormal|normal to|"
             r"how (long|fast|quickly|soon) (does|do|will|is|until)|"
+            r"(do not|would not|rather not) want to (be|look|get)|"
             r"can (it|microneedling|this|the treatment) (cause|give|make|leave)|"
             r"does (it|microneedling) (cause|give|make|leave)|what (happens|do i do|should i do)"
             r" if|do (people|clients|you) (get|usually)|side effects?|what are the risks?)\b",
@@ -336,7 +376,7 @@ def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
     """A problem sign in this sentence, with its cues anywhere in the message."""
     reported = any(_reports(r) for r in whole)
     advance = _in_advance(reading) and not reported
-    if reading.has(ALWAYS_PROBLEM):
+    if reading.has(ALWAYS_PROBLEM) or _ALWAYS_PROBLEM_PHRASES.search(reading.plain):
         return not advance
     signs = {s for s in reading.stems if s in LASTING_SIGNS}
     if "reaction" in reading.stems or "react" in reading.stems:
@@ -349,6 +389,9 @@ def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
     if signs <= DARK_SIGNS:  # dark patches: the condition itself unless after treatment
         return after_treatment and (lasting or worsening or _new_after(reading))
     if "reaction" in signs and reported:
+        return True
+    # "my serum burns when I put it on now": skin that reacts to its usual products.
+    if signs & STINGING and reading.has(PRODUCTS) and (reported or after_treatment):
         return True
     if not (lasting or worsening):
         return False

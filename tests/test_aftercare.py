@@ -37,6 +37,15 @@ URGENT = [
     "temperature of 39 and shivering",
     "she seems confused after her treatment",
     "i feel weird and my lips are huge",
+    "its getting harder to swallow since this afternoon",
+    "my throat feels like its closing up",
+    "her whole face blew up within minutes",
+    "i cant see properly out of my left eye",
+    "itchy bumps all over my arms and legs now",
+    "my voice sounds hoarse and strange",
+    "the blood keeps dripping from a spot on my chin",
+    "my tongue feels big and heavy",
+    "my words are coming out wrong",
 ]
 PROBLEM = [
     "my face is still red 3 days after, is that normal??",
@@ -57,6 +66,9 @@ PROBLEM = [
     "blistres on my chin",
     "day 4 and my skin is still really red",
     "i feel feaverish",
+    "the itching will not stop, day 5 now",
+    "my usual serum burns when i put it on now",
+    "i have a cold sore on my lip since the treatment",
 ]
 ORDINARY = [
     "is some redness normal?",
