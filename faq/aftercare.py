@@ -122,6 +122,8 @@ _NOT_IMPROVING = re.compile(
 )
 
 
+_SUPPOSING = re.compile(r"\b(what if|what happens if|in case|suppose|supposing)\b")
+"""Asked as a supposition even when it says "I have": "what if I still have some spots"."""
 _ALWAYS_PROBLEM_PHRASES = re.compile(r"\b(cold sores?|herpes)\b")
 """A cold sore after treatment: the needling can wake the virus; the clinic must know."""
 
@@ -375,7 +377,7 @@ def _urgent(reading: _Reading, whole: Sequence[_Reading]) -> bool:
 def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
     """A problem sign in this sentence, with its cues anywhere in the message."""
     reported = any(_reports(r) for r in whole)
-    advance = _in_advance(reading) and not reported
+    advance = (_in_advance(reading) and not reported) or bool(_SUPPOSING.search(reading.plain))
     if reading.has(ALWAYS_PROBLEM) or _ALWAYS_PROBLEM_PHRASES.search(reading.plain):
         return not advance
     signs = {s for s in reading.stems if s in LASTING_SIGNS}

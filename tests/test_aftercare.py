@@ -92,6 +92,7 @@ ORDINARY = [
     "is it normal to bleed a bit during it",
     "can it help red lines on my nose",
     "will it affect my vision if done near the eyes",
+    "what if i still have some spots on the day",
 ]
 
 
