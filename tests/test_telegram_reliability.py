@@ -398,7 +398,9 @@ def test_webhook_out_of_file_descriptors_is_logged_once_and_recovers(api, tmp_pa
                     held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
                 except OSError:
                     break
-            time.sleep(1.0)  # the bot meets the limit and pauses accepting
+                if "out of file descriptors" in log_path.read_text(errors="replace"):
+                    break  # the bot met the limit and paused accepting
+            time.sleep(0.5)
             for sock in held:
                 sock.close()
             held.clear()
