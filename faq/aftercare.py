@@ -73,6 +73,10 @@ hyperpigmentation discoloured discolored discolouration marks blotches
 """
 """Signs expected for a day or so: a problem when they last or get worse."""
 
+_SLOW_SIGNS = "peeling peel peels flaking flaky flakes dry dryness"
+"""Among the lasting signs, the ones expected for days rather than hours: a problem when
+they last beyond a week or get worse."""
+
 _DARK = """
 dark darker darkened darkening patches patchy brown pigmentation hyperpigmentation
 discoloured discolored discolouration marks blotches spots
@@ -138,6 +142,7 @@ def _stems(words: str) -> frozenset[str]:
 ALWAYS_PROBLEM = _stems(_ALWAYS_PROBLEM)
 LASTING_SIGNS = _stems(_LASTING_SIGNS)
 DARK_SIGNS = _stems(_DARK)
+SLOW_SIGNS = _stems(_SLOW_SIGNS)
 WORSENING = _stems(_WORSENING)
 STINGING = _stems(_STINGING)
 PRODUCTS = _stems(_PRODUCTS)
@@ -181,9 +186,9 @@ SPREADING_RED = _stems("red redness reddness hot heat warm streak streaks lines"
 FAST = _stems(
     "fast quickly quick rapidly rapid suddenly sudden huge massive shut balloon enormous doubled"
 )
-ALL_OVER = _stems("everywhere whole body arms legs over")
+ALL_OVER = _stems("everywhere whole body arms legs over covered")
 HIVES = _stems("hives hive welts bumps lumps rash blotches")
-DIZZY = _stems("dizzy dizziness lightheaded faintish woozy")
+DIZZY = _stems("dizzy dizziness lightheaded faintish woozy vomiting vomit vomited puking")
 ALLERGY_SIGNS = _stems("swollen swelling swell puffy hives rash itchy itching welts")
 VISION = _stems("vision sight see seeing")
 VISION_TROUBLE = _stems(
@@ -235,6 +240,7 @@ REPORTED_URGENT_PHRASES = (
     re.compile(r"\bwords (are )?coming out (wrong|funny|weird)\b"),
     re.compile(r"\b(high|very high|really high) (fever|temperature)\b"),
     re.compile(r"\b(fever|temperature|temp)\b( of)? (39|40|41|102|103|104)\b"),
+    re.compile(r"\b(39|40|41|102|103|104)( \d)?( degrees| see| c| f)? (fever|temperature|temp)\b"),
     re.compile(r"\b(confused|confusion|disoriented|not making sense)\b"),
 )
 _NOT_URGENT_PASSED = re.compile(r"\bpassed\b(?! out)")
@@ -285,11 +291,20 @@ class _Reading:
         return any(abs(i - j) <= rule.window for i in places for j in others)
 
 
+_ONE_AREA = re.compile(
+    r"\ball over (?:my |the |her |his |your )?(?:forehead|face|cheeks?|chin|nose|jaw|jawline|"
+    r"neck|scalp|upper lip|temples?)\b"
+)
+"""Bumps "all over my forehead" are on one treated area, not all over the body."""
+
+
 def _read(text: str) -> list[_Reading]:
     """Each sentence of the message, read separately (cues in one sentence go together)."""
     readings = []
     for sentence in segments(text) or [text]:
-        words = _words(sentence)
+        words = _ONE_AREA.sub(
+            lambda m: m.group(0).replace("all over", "on"), " ".join(_words(sentence))
+        ).split()
         readings.append(_Reading(" ".join(words), tuple(stem(w) for w in words)))
     return readings
 
@@ -310,14 +325,47 @@ def _lasts(reading: _Reading) -> bool:
     return bool(_PLURAL_SPAN.search(reading.plain))
 
 
+def _lasts_a_week(reading: _Reading) -> bool:
+    """The message names a span of a week or more: "10 days", "2 weeks", "a month"."""
+    for amount, unit in _DURATION.findall(reading.plain):
+        number = int(amount) if amount.isdigit() else _NUMBER_WORDS.get(amount)
+        if number is None or unit.startswith("h"):
+            continue
+        if unit.startswith(("w", "m")) or number >= 7:
+            return True
+    found = _DAY_NUMBER.search(reading.plain)
+    day = found.group(1) if found else ""
+    return (day.isdigit() and int(day) >= 7) or bool(
+        re.search(r"\b(weeks|months)\b", reading.plain)
+    )
+
+
 def _worsens(reading: _Reading) -> bool:
     """The message says a sign gets worse, spreads, or will not settle."""
-    return reading.has(WORSENING) or bool(_NOT_IMPROVING.search(reading.plain))
+    stems = reading.stems
+    worse = any(
+        s in WORSENING and not _NEGATIONS.intersection(stems[max(0, i - 2) : i])
+        for i, s in enumerate(stems)
+    )  # "red but not spreading" does not get worse
+    return worse or bool(_NOT_IMPROVING.search(reading.plain))
+
+
+_EXPECTATION = re.compile(
+    r"\b(thought|told|said|expected|supposed|assumed|read|hoped)\b[^,.?!]{0,40}?\b(would|will|should)\b"
+)
+"""A past expectation, "I thought the swelling would be gone": a report, not a question
+asked ahead."""
+_MODALS = frozenset({"will", "would", "could", "might", "may", "can", "gonna", "should"})
+
+
+def _unexpected(plain: str) -> str:
+    """``plain`` without its past expectations ("i thought it would ...")."""
+    return _EXPECTATION.sub(" ", plain)
 
 
 def _reports(reading: _Reading) -> bool:
     """Something is happening to the writer now, not asked about in advance."""
-    plain = f" {reading.plain} "
+    plain = _unexpected(f" {reading.plain} ")
     if re.search(r"\bi (have|ve|got|am|had|did|woke|noticed|feel|can not)\b", plain):
         return True
     if re.search(
@@ -328,15 +376,19 @@ def _reports(reading: _Reading) -> bool:
         return not re.search(r"\b(will|would|going to|if|should)\b", plain)
     if re.search(r"\b(it is|its|it has|they are|skin is|face is) (been|still|getting|gone)", plain):
         return True
-    return any(s in REPORT for s in reading.stems if s not in {"still", "keep"}) or (
-        "still" in reading.stems and not re.search(r"\b(will|would|going to|if)\b", plain)
+    stems = reading.stems
+    # "will it get infected", "how many days will I look red": asked ahead, not reported.
+    reported = any(
+        s in REPORT and s not in {"still", "keep"} and not _MODALS.intersection(stems[i - 2 : i])
+        for i, s in enumerate(stems)
     )
+    return reported or ("still" in stems and not re.search(r"\b(will|would|going to|if)\b", plain))
 
 
 def _in_advance(reading: _Reading) -> bool:
     """Asked ahead of (or without) a treatment: "will I", "is some redness normal"."""
-    plain = f" {reading.plain} "
-    stems = reading.stems
+    plain = _unexpected(f" {reading.plain} ")
+    stems = tuple(stem(w) for w in plain.split())
     # "it will not stop" reports something happening; "will it" asks ahead.
     future = any(
         s in FUTURE and not (s == "will" and stems[i + 1 : i + 2] == ("not",))
@@ -371,7 +423,20 @@ def _urgent(reading: _Reading, whole: Sequence[_Reading]) -> bool:
         return True
     if any(p.search(reading.plain) for p in URGENT_PHRASES):
         return True
-    return reading.has(FEVER) and reading.has(SPREADING_RED) and _worsens(reading)
+    # A fever with hot or spreading redness, wherever in the message each is said.
+    return any(_fever(r) for r in whole) and reading.has(SPREADING_RED) and _worsens(reading)
+
+
+_NEGATIONS = frozenset({"no", "not", "without", "never", "nor"})
+
+
+def _fever(reading: _Reading) -> bool:
+    """A fever the writer has: not "no fever yet", "not a temperature"."""
+    stems = reading.stems
+    return any(
+        s in FEVER and not _NEGATIONS.intersection(stems[max(0, i - 3) : i])
+        for i, s in enumerate(stems)
+    )
 
 
 def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
@@ -395,6 +460,8 @@ def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
     # "my serum burns when I put it on now": skin that reacts to its usual products.
     if signs & STINGING and reading.has(PRODUCTS) and (reported or after_treatment):
         return True
+    if signs <= SLOW_SIGNS:  # peeling and flaking: days are expected, a week is not
+        lasting = any(_lasts_a_week(r) for r in whole)
     if not (lasting or worsening):
         return False
     # "my stretch marks have been red for years, can microneedling help?" is a client's

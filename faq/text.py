@@ -249,7 +249,9 @@ months weekend monday tuesday wednesday thursday friday saturday sunday
 EVERYDAY_WORDS: frozenset[str] = frozenset(_EVERYDAY_TEXT.split())
 
 _NON_WORD = re.compile(r"[^a-z0-9']+")
-_SEGMENT_BREAK = re.compile(r"(?:[.!?;\n]+|\s+-\s+)")
+_SEGMENT_BREAK = re.compile(r"(?:(?<!\d)\.|\.(?!\d)|[!?;\n]+|\s+-\s+)+")
+"""A sentence ends at . ! ? ; a new line or a dash between spaces; not at the point of a
+decimal number ("a fever of 39.2")."""
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 
 

@@ -46,6 +46,9 @@ URGENT = [
     "the blood keeps dripping from a spot on my chin",
     "my tongue feels big and heavy",
     "my words are coming out wrong",
+    "temperature 39.5 and my cheek is red, hot and spreading",
+    "i keep vomiting and there are welts coming up on my neck",
+    "my arms are covered in itchy welts since the numbing cream",
 ]
 PROBLEM = [
     "my face is still red 3 days after, is that normal??",
@@ -69,6 +72,10 @@ PROBLEM = [
     "the itching will not stop, day 5 now",
     "my usual serum burns when i put it on now",
     "i have a cold sore on my lip since the treatment",
+    "i was told the swelling would go in a day but it is day 3 and still puffy",
+    "still flaking badly two weeks after the session",
+    "some little white bumps all over my chin since the treatment, not going away",
+    "red and sore around my mouth on day 2, no fever though",
 ]
 ORDINARY = [
     "is some redness normal?",
@@ -93,6 +100,10 @@ ORDINARY = [
     "can it help red lines on my nose",
     "will it affect my vision if done near the eyes",
     "what if i still have some spots on the day",
+    # A future appointment: "will I look red" is asked ahead.
+    "my appointment is on friday, how long will i look red for after?",
+    "what if i scratch it by accident, will it get infected?",
+    "day 4 and my cheeks are peeling a little, that's fine isn't it",
 ]
 
 

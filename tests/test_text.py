@@ -174,3 +174,10 @@ def test_stopwords_are_function_words_not_topics() -> None:
     assert {"what", "is", "it", "can", "the", "a", "how"} <= STOPWORDS
     topics = {"melasma", "numbing", "weeks", "pain", "session", "price", "stretch", "book"}
     assert not topics & STOPWORDS
+
+
+def test_a_decimal_point_does_not_end_a_sentence() -> None:
+    assert segments("i have a fever of 39.2 and chills. is that bad?") == [
+        "i have a fever of 39.2 and chills",
+        "is that bad",
+    ]
