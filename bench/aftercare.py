@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from faq.aftercare import Concern, assess  # noqa: E402
+from faq.evaluation import load_questions  # noqa: E402
 from faq.text import stem, tokenize  # noqa: E402
 
 DEFAULT_QUESTIONS = REPO / "bench" / "data" / "dev" / "aftercare.yaml"
@@ -155,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "problem reply; false al = ordinary treated as a concern; routine = problem and "
         "urgent messages given the routine answer alone."
     )
+    clients_questions(args.failures)
     if args.failures:
         for item in items:
             result = assess(item.text)
@@ -162,6 +164,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             if said != item.expect:
                 print(f"  expected {item.expect:<8} got {said:<8} {item.text}")
     return 0
+
+
+def clients_questions(show: bool) -> None:
+    """How often prospective clients' questions (the single-message sets) would get the
+    problem or urgent reply instead of their answer: false alarms where nobody was treated."""
+    paths = sorted((REPO / "tests" / "eval").glob("*.yaml"))
+    paths += sorted((REPO / "bench" / "data").glob("**/holdout*.yaml"))
+    inside = outside = 0
+    flagged: list[tuple[str, str]] = []
+    flagged_in = 0
+    for path in paths:
+        for question in load_questions(path):
+            concern = assess(question.text)
+            inside += question.expect is not None
+            outside += question.expect is None
+            if concern is not None:
+                flagged.append((concern.value, question.text))
+                flagged_in += question.expect is not None
+    print(
+        f"clients' questions ({len(paths)} single-message sets) read as a concern: in scope "
+        f"{flagged_in}/{inside} ({_share(flagged_in, inside):.1%}), out of scope "
+        f'{len(flagged) - flagged_in}/{outside} (other health worries, "my child has a fever '
+        'of 39": the urgent reply is safe there)'
+    )
+    if show:
+        for concern, text in flagged:
+            print(f"  {concern:<8} {text}")
 
 
 if __name__ == "__main__":

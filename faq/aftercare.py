@@ -93,10 +93,15 @@ worse worsening worsen worsened spreading spread spreads spreaded growing grows 
 larger increasing increased rising unbearable severe excruciating agony agonising
 """
 _LASTING = "still ongoing persisting persistent constant constantly keeps since ago"
+_AFTER = "after afterwards post since later ago treated done yesterday"
+"""Words that place the message after a treatment ("3 days after", "since", "done")."""
 _TREATMENT = """
-after afterwards post since later treatment treatments session sessions procedure
-microneedling needling appointment treated done pen needle needles needled
+treatment treatments session sessions procedure microneedling needling appointment pen
+needle needles needled
 """
+"""The treatment named: after one only with a past ("I had the session", "did it today"),
+as a prospective client names it too ("can I do microneedling for this?")."""
+_HAD = "had did went last today"
 _FUTURE = """
 will would expect expected expecting if risk risks chance chances possible
 possibly prevent avoid usually typically normally should side
@@ -115,8 +120,12 @@ _NUMBER_WORDS = {
     "many": 3, "some": 2, "fourteen": 14,
 }  # fmt: skip
 _DURATION = re.compile(
+    r"(?<!\bin )(?<!\bwithin )(?<!\bnext )"
     r"\b(\d+|[a-z]+)\s*(?:of\s+)?(day|days|week|weeks|wk|wks|month|months|hour|hours|hr|hrs)\b"
+    r"(?! (?:later|from now|away|time|before))"
 )
+"""A span the writer has lived through: "3 days", "a week"; not a date ahead ("a wedding in
+10 days", "2 days later")."""
 _DAY_NUMBER = re.compile(r"\bday\s*(\d+|two|three|four|five|six|seven)\b")
 _PLURAL_SPAN = re.compile(r"\b(days|weeks|months)\b")
 _NOT_IMPROVING = re.compile(
@@ -147,7 +156,9 @@ WORSENING = _stems(_WORSENING)
 STINGING = _stems(_STINGING)
 PRODUCTS = _stems(_PRODUCTS)
 LASTING = _stems(_LASTING)
+AFTER = _stems(_AFTER)
 TREATMENT = _stems(_TREATMENT)
+HAD = _stems(_HAD)
 FUTURE = _stems(_FUTURE)
 REPORT = _stems(_REPORT)
 HELP_SEEKING = _stems(_HELP_SEEKING)
@@ -182,6 +193,7 @@ CHEST = _stems("chest heart")
 CHEST_TROUBLE = _stems("pain pains painful tight tightness pressure hurts hurting racing pounding")
 FEVER = _stems("fever feverish temperature chills shivering shivery")
 SPREADING_RED = _stems("red redness reddness hot heat warm streak streaks lines")
+RED_OR_HOT = _stems("red redness reddness hot heat warm")
 
 FAST = _stems(
     "fast quickly quick rapidly rapid suddenly sudden huge massive shut balloon enormous doubled"
@@ -190,7 +202,7 @@ ALL_OVER = _stems("everywhere whole body arms legs over covered")
 HIVES = _stems("hives hive welts bumps lumps rash blotches")
 DIZZY = _stems("dizzy dizziness lightheaded faintish woozy vomiting vomit vomited puking")
 ALLERGY_SIGNS = _stems("swollen swelling swell puffy hives rash itchy itching welts")
-VISION = _stems("vision sight see seeing")
+VISION = _stems("vision sight eyesight")
 VISION_TROUBLE = _stems(
     "blurry blurred blur double lost losing dark cannot cant not spots foggy cloudy"
 )
@@ -219,7 +231,7 @@ REPORTED_URGENT_NEAR = (
 """Urgent when the writer reports them; asked in advance ("how fast does the swelling go
 down?") they are ordinary questions."""
 URGENT_WORDS = _stems(
-    "faint fainted fainting fainty passed collapsed collapse anaphylaxis anaphylactic "
+    "faint fainted fainting fainty collapsed collapse anaphylaxis anaphylactic "
     "epipen wheezing wheeze wheezy unconscious seizure slurred slurring"
 )
 URGENT_PHRASES = (
@@ -227,8 +239,8 @@ URGENT_PHRASES = (
     re.compile(r"\b(can not|could not|hard to|trouble|difficult to|difficulty) swallow"),
     re.compile(r"\bburning up\b"),
     re.compile(
-        r"\b(bleeding|bleed|blood)\b.*\b(will not|wont|can not|cant|not|does not|doesnt|"
-        r"never) (stop|stopping|stopped)\b"
+        r"\b(bleeding|bleed|blood)\b(?! (thinner|thinners|test|tests|pressure|sugar))"
+        r".{0,60}\b(will not|wont|can not|cant|not|does not|doesnt|never) (stop|stopping|stopped)\b"
     ),
 )
 REPORTED_URGENT_PHRASES = (
@@ -241,16 +253,24 @@ REPORTED_URGENT_PHRASES = (
     re.compile(r"\b(high|very high|really high) (fever|temperature)\b"),
     re.compile(r"\b(fever|temperature|temp)\b( of)? (39|40|41|102|103|104)\b"),
     re.compile(r"\b(39|40|41|102|103|104)( \d)?( degrees| see| c| f)? (fever|temperature|temp)\b"),
-    re.compile(r"\b(confused|confusion|disoriented|not making sense)\b"),
 )
-_NOT_URGENT_PASSED = re.compile(r"\bpassed\b(?! out)")
+_VISION_PHRASE = re.compile(
+    r"\b(can not|cant|could not|hardly|barely) see (properly|clearly|straight|out of)\b|"
+    r"\bseeing (double|spots|stars)\b|\bsee double\b"
+)
+_CONFUSED = re.compile(r"\b(confused|confusion|disoriented|not making sense)\b")
+"""Confusion after a treatment (not "I get confused by these chat things")."""
+_NEARLY = re.compile(
+    r"\b(nearly|almost|practically|basically) (faint|fainted|passed out|collapsed)"
+)
+"""A near-faint told as a story ("I nearly fainted at a blood test") is no emergency now."""
 
 
 def _vocabulary() -> list[str]:
     """Every cue word as typed: the targets for typo fixes (a cue word is never "fixed"
     into another: "shortness" stays, it does not become "soreness")."""
     words: set[str] = set(_WORDS_TYPED)
-    for text in (_ALWAYS_PROBLEM, _LASTING_SIGNS, _WORSENING, _LASTING, _TREATMENT):
+    for text in (_ALWAYS_PROBLEM, _LASTING_SIGNS, _WORSENING, _LASTING, _TREATMENT, _AFTER):
         words.update(text.split())
     return sorted(w for w in words if w.isalpha())
 
@@ -291,6 +311,8 @@ class _Reading:
         return any(abs(i - j) <= rule.window for i in places for j in others)
 
 
+_EAGER = re.compile(r"\b(itching|burning|dying) to\b")
+""""Itching to get the next one done" is eagerness, not itchy skin."""
 _ONE_AREA = re.compile(
     r"\ball over (?:my |the |her |his |your )?(?:forehead|face|cheeks?|chin|nose|jaw|jawline|"
     r"neck|scalp|upper lip|temples?)\b"
@@ -302,9 +324,8 @@ def _read(text: str) -> list[_Reading]:
     """Each sentence of the message, read separately (cues in one sentence go together)."""
     readings = []
     for sentence in segments(text) or [text]:
-        words = _ONE_AREA.sub(
-            lambda m: m.group(0).replace("all over", "on"), " ".join(_words(sentence))
-        ).split()
+        plain = _EAGER.sub("eager to", " ".join(_words(sentence)))
+        words = _ONE_AREA.sub(lambda m: m.group(0).replace("all over", "on"), plain).split()
         readings.append(_Reading(" ".join(words), tuple(stem(w) for w in words)))
     return readings
 
@@ -363,11 +384,18 @@ def _unexpected(plain: str) -> str:
     return _EXPECTATION.sub(" ", plain)
 
 
+_REPORTED_SIGNS = LASTING_SIGNS | ALWAYS_PROBLEM | _stems("reaction react reacted")
+
+
 def _reports(reading: _Reading) -> bool:
     """Something is happening to the writer now, not asked about in advance."""
     plain = _unexpected(f" {reading.plain} ")
-    if re.search(r"\bi (have|ve|got|am|had|did|woke|noticed|feel|can not)\b", plain):
+    if re.search(r"\bi (woke|noticed|feel|can not)\b", plain):
         return True
+    # "I have a rash", "I've got swelling"; not "I have a wedding in 10 days".
+    for found in re.finditer(r"\bi (have|ve|got|am|had|did)\b((?: \w+){1,5})", plain):
+        if any(stem(w) in _REPORTED_SIGNS for w in found.group(2).split()):
+            return True
     if re.search(
         r"\b(my|the) \w+( \w+)? (is|are|has|have|was|were|looks|feels|went|got|blew|"
         r"swelled|turned|became|started)\b",
@@ -417,10 +445,18 @@ def _urgent(reading: _Reading, whole: Sequence[_Reading]) -> bool:
             return True
         if any(p.search(reading.plain) for p in REPORTED_URGENT_PHRASES):
             return True
-        if reading.has(_stems("lines")) and reading.has(SPREADING_RED) and _worsens(reading):
+        if _VISION_PHRASE.search(reading.plain):
             return True
-    if reading.has(URGENT_WORDS) and not _NOT_URGENT_PASSED.search(reading.plain):
-        return True
+        if _CONFUSED.search(reading.plain) and _after_treatment(whole):
+            return True
+        if reading.has(_stems("lines")) and reading.has(RED_OR_HOT) and _worsens(reading):
+            return True
+    if reading.has(URGENT_WORDS) and not _NEARLY.search(reading.plain):
+        # "I fainted at my last blood test, is it going to be sore?" is a story told by
+        # someone considering the treatment, not a faint now.
+        story = not _after_treatment(whole) and any(_considering(r) for r in whole)
+        if not story or _in_advance(reading):
+            return True
     if any(p.search(reading.plain) for p in URGENT_PHRASES):
         return True
     # A fever with hot or spreading redness, wherever in the message each is said.
@@ -441,21 +477,31 @@ def _fever(reading: _Reading) -> bool:
 
 def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
     """A problem sign in this sentence, with its cues anywhere in the message."""
-    reported = any(_reports(r) for r in whole)
+    # "I have a wedding in 3 days" reports nothing about the skin.
+    reported = _reports(reading) or any(
+        _reports(r) and (_has_sign(r) or _lasts(r) or _worsens(r)) for r in whole
+    )
     advance = (_in_advance(reading) and not reported) or bool(_SUPPOSING.search(reading.plain))
-    if reading.has(ALWAYS_PROBLEM) or _ALWAYS_PROBLEM_PHRASES.search(reading.plain):
-        return not advance
+    after_treatment = _after_treatment(whole)
+    # "I get cold sores, is that a problem?", "skin infection atm, can I still come in?"
+    # ask about having the treatment.
+    considering = not after_treatment and any(_considering(r) for r in whole)
+    if reading.has(ALWAYS_PROBLEM):
+        return not (advance or considering)
+    if _ALWAYS_PROBLEM_PHRASES.search(reading.plain):
+        return after_treatment and not advance
     signs = {s for s in reading.stems if s in LASTING_SIGNS}
-    if "reaction" in reading.stems or "react" in reading.stems:
+    if ("reaction" in reading.stems or "react" in reading.stems) and not _HABIT.search(
+        reading.plain
+    ):
         signs.add("reaction")
     if not signs or advance:
         return False
     lasting = any(_lasts(r) for r in whole)
     worsening = any(_worsens(r) for r in whole)
-    after_treatment = any(r.has(TREATMENT) for r in whole)
-    if signs <= DARK_SIGNS:  # dark patches: the condition itself unless after treatment
-        return after_treatment and (lasting or worsening or _new_after(reading))
-    if "reaction" in signs and reported:
+    if signs <= DARK_SIGNS:  # dark patches: the condition itself unless after a treatment
+        return _treated_before(whole) and (lasting or worsening or _new_after(reading))
+    if "reaction" in signs and reported and not considering:
         return True
     # "my serum burns when I put it on now": skin that reacts to its usual products.
     if signs & STINGING and reading.has(PRODUCTS) and (reported or after_treatment):
@@ -466,8 +512,62 @@ def _problem(reading: _Reading, whole: Sequence[_Reading]) -> bool:
         return False
     # "my stretch marks have been red for years, can microneedling help?" is a client's
     # question about a condition, not a problem after a treatment.
-    asks_help = any(r.has(HELP_SEEKING) for r in whole)
+    asks_help = considering or any(r.has(HELP_SEEKING) for r in whole)
     return after_treatment or worsening or not asks_help
+
+
+_HABIT = re.compile(
+    r"\b(reacts?|react badly|reacts badly) (badly )?(to|with) (everything|most|anything|all|many|"
+    r"lots|loads|nearly|almost|every)\b"
+)
+"""Skin that "reacts to everything" describes a skin type, not a reaction to treatment."""
+
+
+def _has_sign(reading: _Reading) -> bool:
+    return reading.has(LASTING_SIGNS) or reading.has(ALWAYS_PROBLEM)
+
+
+def _treated_before(whole: Sequence[_Reading]) -> bool:
+    """Stricter than ``_after_treatment``, for dark patches (the condition clients come
+    with): the treatment itself is placed in the past, "since the session", "3 weeks
+    after", "I had microneedling"; "since my pregnancy" is not."""
+    rule = _Near(AFTER | HAD, TREATMENT, 3)
+    return any(
+        r.near(rule) or re.search(r"\b(days?|weeks?|hours?|months?) (after|later)\b", r.plain)
+        for r in whole
+    )
+
+
+def _after_treatment(whole: Sequence[_Reading]) -> bool:
+    """The message places itself after a treatment: "3 days after", "since the session",
+    "I had it done", "my session yesterday"; naming the treatment alone does not."""
+    for r in whole:  # "can I still have it done" looks ahead
+        if any(
+            s in AFTER and not _MODALS.intersection(r.stems[max(0, i - 5) : i])
+            for i, s in enumerate(r.stems)
+        ):
+            return True
+    # "I had my session", "did the treatment today"; not "I've had dark patches for
+    # months, can I do microneedling?"
+    return any(r.near(_Near(HAD, TREATMENT, 3)) for r in whole)
+
+
+_CONSIDERING = re.compile(
+    r"\b(can|could|should|may|am|would) i (still |even |safely )?(do|have|get|book|try|start|go "
+    r"ahead|be treated)\b|\b(can|should) i still come\b|"
+    r"\bis (it|this|microneedling|the treatment|this treatment|that|the procedure) (still )?"
+    r"(ok|okay|safe|suitable|possible|fine|right|good|an issue|a problem)\b|"
+    r"\b(if|before|when) i (start|have|do|get|book|try)\b|\b(possible|safe|ok|okay) (for me )?to "
+    r"(do|have|get|try)\b|\bcan you (still )?(do|treat)\b|\b(want|wanting|like) to (try|have|get|"
+    r"do|book)\b|\bwould (microneedling|it|this|the treatment) (be|stop|work)\b|\b(does|would) "
+    r"(that|this|it) (matter|stop me)\b|\bgoing to be (really |very |so )?(sore|painful|agony|"
+    r"bearable)\b|\b(does|will) it hurt\b"
+)
+"""A prospective client asking about having the treatment ("can I still do it")."""
+
+
+def _considering(reading: _Reading) -> bool:
+    return bool(_CONSIDERING.search(reading.plain))
 
 
 def _new_after(reading: _Reading) -> bool:
@@ -483,6 +583,18 @@ def assess(text: str) -> Concern | None:
     if any(_problem(r, readings) for r in readings):
         return Concern.PROBLEM
     return None
+
+
+def adds_to_concern(text: str) -> bool:
+    """Whether a follow-up could complete a concern the message before began: it names a
+    sign, a span ("it's been a week") or a change ("now it's worse"). "And after giving
+    birth?" adds none, so it is never read as a problem with the message before."""
+    for reading in _read(text[:2000]):
+        if reading.has(LASTING_SIGNS) or reading.has(ALWAYS_PROBLEM):
+            return True
+        if _lasts(reading) or _worsens(reading):
+            return True
+    return False
 
 
 def concern_reply(knowledge: Knowledge, concern: Concern) -> Reply:
@@ -507,4 +619,4 @@ def contact_line(knowledge: Knowledge, text: str = "") -> str:
     return "  ".join(parts)
 
 
-__all__ = ["Concern", "assess", "concern_reply", "contact_line"]
+__all__ = ["Concern", "adds_to_concern", "assess", "concern_reply", "contact_line"]

@@ -28,7 +28,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
-from faq.aftercare import Concern, assess, concern_reply
+from faq.aftercare import Concern, adds_to_concern, assess, concern_reply
 from faq.engine import FAQ
 from faq.followup import ContextParams, Reading, read_in_context, two_answers
 from faq.knowledge import Knowledge
@@ -240,8 +240,10 @@ def _concern(text: str, last_text: str) -> Concern | None:
     the client's previous message ("is redness normal?" then "it's been a week") when
     that message alone reported none."""
     concern = assess(text)
-    if concern is not None or not last_text or assess(last_text) is not None:
+    if concern is not None or not last_text or not adds_to_concern(text):
         return concern
+    if assess(last_text) is not None:
+        return None
     return assess(f"{last_text}\n{text}")
 
 

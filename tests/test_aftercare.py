@@ -104,6 +104,19 @@ ORDINARY = [
     "my appointment is on friday, how long will i look red for after?",
     "what if i scratch it by accident, will it get infected?",
     "day 4 and my cheeks are peeling a little, that's fine isn't it",
+    # A prospective client describing the skin they want treated.
+    "i've got acne at the moment, lots of spots on my jaw, can i still have it done?",
+    "my skin reacts to most products, is microneedling ok for me?",
+    "i have brown patches that got darker over the years, could microneedling help?",
+    "will my stretch marks get worse if i start microneedling while still growing?",
+    "i get cold sores now and then, would that stop me having it?",
+    "blood thinners every day and i can not stop them, is that an issue for microneedling?",
+    "i nearly fainted at my last blood test, is microneedling going to be agony?",
+    "how quickly will i see results, i don't see much change yet",
+    "brown patches since my second baby, can microneedling help them?",
+    "i have a wedding in 10 days, will i still be red by then?",
+    "i keep getting confused by all the options, which treatment is this?",
+    "had my first session and i'm itching to book the next one, how long between them?",
 ]
 
 

@@ -427,3 +427,10 @@ def test_a_problem_told_across_two_messages_is_recognised(chats: Conversations) 
     assert chats.reply("a", "its been a week and its getting worse").kind is ReplyKind.PROBLEM
     # The same second message from a new client is not read with anything.
     assert chats.reply("b", "how long does that take").kind is not ReplyKind.PROBLEM
+
+
+def test_a_follow_up_that_adds_no_sign_is_not_read_as_a_problem(chats: Conversations) -> None:
+    first = chats.reply("a", "i've had dark patches for months, can i do microneedling?")
+    assert first.kind is not ReplyKind.PROBLEM
+    # "after" here is after a birth, and the follow-up names no sign, span or change.
+    assert chats.reply("a", "and after giving birth?").kind is not ReplyKind.PROBLEM
