@@ -17,7 +17,7 @@ both are given (at most two), or a choice between them if together they are too 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from faq.engine import FAQ
 from faq.knowledge import Knowledge
@@ -63,6 +63,9 @@ class ContextParams:
     "and opening times for that branch" cannot score like a full question."""
     followup_lead: float = 10.0
     """How far ahead of the message's second entry its best must be for that."""
+    echo_lead: float = 8.0
+    """A context reading that repeats the topic's own entry gives way to the message's own
+    best entry when that is this far ahead of the repeated one on the message alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +146,31 @@ def read_in_context(
     better = context_reply.kind is ReplyKind.ANSWER and (
         alone_reply.kind is not ReplyKind.ANSWER or context_reply.entry_id != alone_reply.entry_id
     )
+    if better and _echo(faq, topic, context_reply, alone, params):
+        own = _own_answer(knowledge, alone, alone, replace(params, followup_lead=0.0))
+        if own is not None:
+            return Reading(own, True, _answered(own), text)
     if better:
         return Reading(context_reply, True, _answered(context_reply), read_as)
     own = _own_answer(knowledge, alone, mixed, params)
     if own is not None and alone_reply.kind is not ReplyKind.ANSWER:
         return Reading(own, True, _answered(own), text)
     return Reading(alone_reply, False, _answered(alone_reply), text)
+
+
+def _echo(
+    faq: FAQ, topic: str, context_reply: Reply, alone: list[Candidate], params: ContextParams
+) -> bool:
+    """Whether the context reading only repeats the topic's own entry ("I have melasma",
+    then "how many would I need": the topic's pigmentation again) while the message alone
+    points clearly at another entry (sessions)."""
+    if not alone or alone[0].entry_id == context_reply.entry_id:
+        return False
+    topic_best = faq.rank(topic, 1)
+    if not topic_best or topic_best[0].entry_id != context_reply.entry_id:
+        return False
+    repeated = next((c.score for c in alone if c.entry_id == context_reply.entry_id), 0.0)
+    return alone[0].score - repeated >= params.echo_lead
 
 
 def _own_answer(

@@ -434,3 +434,22 @@ def test_a_follow_up_that_adds_no_sign_is_not_read_as_a_problem(chats: Conversat
     assert first.kind is not ReplyKind.PROBLEM
     # "after" here is after a birth, and the follow-up names no sign, span or change.
     assert chats.reply("a", "and after giving birth?").kind is not ReplyKind.PROBLEM
+
+
+def test_a_context_reading_that_only_repeats_the_topics_entry_gives_way(faq: FAQ) -> None:
+    from faq.followup import ContextParams, _echo
+    from faq.matcher import Candidate
+    from faq.replies import answer_reply
+
+    topic = "i have dark spots on my cheeks"
+    pigmentation = faq.knowledge.entry("pigmentation")
+    assert pigmentation is not None
+    repeated = answer_reply(faq.knowledge, pigmentation)
+    params = ContextParams()
+    # The message alone points at duration, well ahead of the topic's own entry.
+    alone = [Candidate("duration", 40.0, "how long"), Candidate("pigmentation", 27.0, "spots")]
+    assert _echo(faq, topic, repeated, alone, params)
+    # Close behind, or the message's own best is the topic's entry: the context stands.
+    close = [Candidate("duration", 40.0, "how long"), Candidate("pigmentation", 36.0, "spots")]
+    assert not _echo(faq, topic, repeated, close, params)
+    assert not _echo(faq, topic, repeated, alone[::-1], params)
