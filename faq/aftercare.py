@@ -330,6 +330,7 @@ def _read(text: str) -> list[_Reading]:
     return readings
 
 
+@lru_cache(maxsize=64)
 def _lasts(reading: _Reading) -> bool:
     """The message says a sign lasts beyond a day: "3 days", "a week", "still", "since"."""
     if reading.has(LASTING) or _DAY_NUMBER.search(reading.plain):
@@ -346,6 +347,7 @@ def _lasts(reading: _Reading) -> bool:
     return bool(_PLURAL_SPAN.search(reading.plain))
 
 
+@lru_cache(maxsize=64)
 def _lasts_a_week(reading: _Reading) -> bool:
     """The message names a span of a week or more: "10 days", "2 weeks", "a month"."""
     for amount, unit in _DURATION.findall(reading.plain):
@@ -361,6 +363,7 @@ def _lasts_a_week(reading: _Reading) -> bool:
     )
 
 
+@lru_cache(maxsize=64)
 def _worsens(reading: _Reading) -> bool:
     """The message says a sign gets worse, spreads, or will not settle."""
     stems = reading.stems
@@ -387,6 +390,7 @@ def _unexpected(plain: str) -> str:
 _REPORTED_SIGNS = LASTING_SIGNS | ALWAYS_PROBLEM | _stems("reaction react reacted")
 
 
+@lru_cache(maxsize=64)
 def _reports(reading: _Reading) -> bool:
     """Something is happening to the writer now, not asked about in advance."""
     plain = _unexpected(f" {reading.plain} ")
@@ -413,6 +417,7 @@ def _reports(reading: _Reading) -> bool:
     return reported or ("still" in stems and not re.search(r"\b(will|would|going to|if)\b", plain))
 
 
+@lru_cache(maxsize=64)
 def _in_advance(reading: _Reading) -> bool:
     """Asked ahead of (or without) a treatment: "will I", "is some redness normal"."""
     plain = _unexpected(f" {reading.plain} ")
@@ -466,6 +471,7 @@ def _urgent(reading: _Reading, whole: Sequence[_Reading]) -> bool:
 _NEGATIONS = frozenset({"no", "not", "without", "never", "nor"})
 
 
+@lru_cache(maxsize=64)
 def _fever(reading: _Reading) -> bool:
     """A fever the writer has: not "no fever yet", "not a temperature"."""
     stems = reading.stems
@@ -523,6 +529,7 @@ _HABIT = re.compile(
 """Skin that "reacts to everything" describes a skin type, not a reaction to treatment."""
 
 
+@lru_cache(maxsize=64)
 def _has_sign(reading: _Reading) -> bool:
     return reading.has(LASTING_SIGNS) or reading.has(ALWAYS_PROBLEM)
 
@@ -566,6 +573,7 @@ _CONSIDERING = re.compile(
 """A prospective client asking about having the treatment ("can I still do it")."""
 
 
+@lru_cache(maxsize=64)
 def _considering(reading: _Reading) -> bool:
     return bool(_CONSIDERING.search(reading.plain))
 
@@ -578,11 +586,26 @@ def _new_after(reading: _Reading) -> bool:
 def assess(text: str) -> Concern | None:
     """What a client's message calls for: URGENT, PROBLEM, or None for an ordinary one."""
     readings = _read(text[:2000])
-    if any(_urgent(r, readings) for r in readings):
-        return Concern.URGENT
-    if any(_problem(r, readings) for r in readings):
-        return Concern.PROBLEM
-    return None
+    try:
+        if any(_urgent(r, readings) for r in readings):
+            return Concern.URGENT
+        if any(_problem(r, readings) for r in readings):
+            return Concern.PROBLEM
+        return None
+    finally:
+        _forget_readings()
+
+
+_READING_FACTS = (
+    _lasts, _lasts_a_week, _worsens, _reports, _in_advance, _considering, _has_sign, _fever
+)  # fmt: skip
+"""Facts about one sentence, asked many times while one message is read; cached only
+for that message (the cache holds the client's words, so it is emptied after each)."""
+
+
+def _forget_readings() -> None:
+    for fact in _READING_FACTS:
+        fact.cache_clear()
 
 
 def adds_to_concern(text: str) -> bool:
