@@ -41,6 +41,9 @@ from faq.yaml_lines import key_line, load_yaml_with_lines
 
 MIN_QUESTIONS = 5
 """Fewer questions than this and clients' own wordings are often missed."""
+MAX_QUESTIONS = 50
+"""More questions than this in one entry: nobody can review them, and a big entry wins
+messages that belong to a smaller neighbour."""
 ANSWER_MARGIN = 600
 """An answer within this many characters of ``max_answer_length`` is worth a warning: the
 clinic details its placeholders fill in may grow."""
@@ -293,6 +296,19 @@ def check_entries(faq: FAQ, max_answer_length: int | None = None) -> Iterable[Fi
                     f"entry '{entry.id}' has only {_count(len(entry.questions), 'question')}; "
                     f"with fewer than {MIN_QUESTIONS} clients' own wordings are often missed.",
                     "add the ways clients really ask it (aim for 6–12).",
+                ),
+            )
+        if len(entry.questions) > MAX_QUESTIONS:
+            yield Finding(
+                Severity.WARNING,
+                Problem(
+                    path,
+                    entry.line,
+                    f"entry '{entry.id}' has {len(entry.questions)} questions; over "
+                    f"{MAX_QUESTIONS} nobody can review them, and a big entry wins messages "
+                    "meant for a smaller one.",
+                    "keep the questions clients really ask (40 at most), merge the ones "
+                    "that say the same thing, and move any about another subject to its entry.",
                 ),
             )
         length = len(entry.answer)

@@ -170,6 +170,20 @@ def test_too_few_questions(tmp_path: Path, knowledge_text: str) -> None:
     ]
 
 
+def test_too_many_questions(tmp_path: Path, knowledge_text: str) -> None:
+    extra = "".join(f"      - what is the price of session number {n}\n" for n in range(50))
+    path = write(tmp_path, knowledge_text.replace("      - prices please\n", extra))
+    found = [m for m in messages(path) if "nobody can review" in m[2]]
+    assert found == [
+        (
+            Severity.WARNING,
+            15,
+            "entry 'price' has 54 questions; over 50 nobody can review them, and a big entry "
+            "wins messages meant for a smaller one.",
+        )
+    ]
+
+
 def test_question_naming_a_not_covered_subject(tmp_path: Path, knowledge_text: str) -> None:
     text = knowledge_text.replace("      - prices please\n", "      - price of botox\n")
     path = write(tmp_path, text + "not_covered: [botox]\n")
