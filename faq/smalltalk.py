@@ -55,6 +55,17 @@ REQUEST_WORDS = frozenset("can could may want like need let put please prefer ra
 _REFUSAL = re.compile(r"\b(?:not|no|rather not)\b(?: \w+){0,3} (?:bot|robot|ai|machine)\b")
 
 
+# A client closing without asking: "hmm ok let me think", "i'll think about it", "ok i
+# understand", "no worries", "sounds good".
+_CLOSING = re.compile(
+    r"(?:(?:ok|okay|hmm+|alright|right|ah|oh|yes|yeah|sure|cool|great) )*"
+    r"(?:(?:let me|i will|i ll|ill|i am going to|im going to|gonna|i need to|i ll have to) "
+    r"(?:have a )?think(?: about it| it over| on it)?(?: first)?|i (?:understand|see)|understood|"
+    r"no worries|sounds good|will do|makes sense|fair enough|got it)"
+    r"(?: (?:ok|okay|then|now|thanks|x))?"
+)
+
+
 class MessageKind(StrEnum):
     """What a message is, as far as the words alone tell."""
 
@@ -87,6 +98,8 @@ def message_kind(text: str) -> MessageKind:
         ):
             return MessageKind.THANKS
         return MessageKind.QUESTION
+    if _CLOSING.fullmatch(" ".join(words)):
+        return MessageKind.ACKNOWLEDGEMENT
     if len(words) > 4:
         return MessageKind.QUESTION
     if all(word in ACKNOWLEDGEMENT_WORDS or _INTERJECTION.match(word) for word in words):

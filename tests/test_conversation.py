@@ -196,7 +196,13 @@ def test_question_parts(text: str, parts: list[str]) -> None:
 # -- small talk -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["ok", "okay", "really?", "hmm", "hmmm", "yes", "no", "cool", "k"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("ok", "okay", "really?", "hmm", "hmmm", "yes", "no", "cool", "k"),
+        *("hmm ok let me think", "I'll think about it", "ok i understand", "no worries"),
+    ],
+)
 def test_acknowledgements_get_a_short_neutral_reply(chats: Conversations, text: str) -> None:
     assert entry_of(chats, "a", "can microneedling help stretch marks") == "stretch_marks"
     reply = chats.reply("a", text)
@@ -453,3 +459,8 @@ def test_a_context_reading_that_only_repeats_the_topics_entry_gives_way(faq: FAQ
     close = [Candidate("duration", 40.0, "how long"), Candidate("pigmentation", 36.0, "spots")]
     assert not _echo(faq, topic, repeated, close, params)
     assert not _echo(faq, topic, repeated, alone[::-1], params)
+
+
+@pytest.mark.parametrize("text", ["let me think about the price", "i see a rash on my chin"])
+def test_a_closing_phrase_with_more_in_it_is_read_as_a_question(text: str) -> None:
+    assert message_kind(text) is MessageKind.QUESTION
