@@ -140,7 +140,11 @@ def speed(knowledge: Knowledge, encoder: object, texts: list[str]) -> None:
             times.append(1000 * (time.perf_counter() - t))
         times.sort()
         p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-        print(f"{label:<8} median {statistics.median(times):6.1f} ms  p99 {p99:6.1f} ms")
+        share = ""
+        if faq.fused is not None:
+            ran = faq.fused.encoded / max(1, faq.fused.encoded + faq.fused.lexical_only)
+            share = f"  encoder run on {ran:.0%} of messages"
+        print(f"{label:<8} median {statistics.median(times):6.1f} ms  p99 {p99:6.1f} ms{share}")
     print(f"start-up: lexical {lexical_start:.2f} s, fused cold {cold:.1f} s, warm {warm:.2f} s")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from faq.config import load_core_config
 from faq.engine import FAQ
-from faq.fusion import EmbeddingCache, startup_cache
+from faq.fusion import EmbeddingCache, FusionParams, startup_cache
 from faq.knowledge import parse_knowledge
 from faq.replies import ReplyKind
 from faq.semantic import Encoder
@@ -60,7 +60,7 @@ def test_candidates_carry_both_signals_and_the_encoder_changes_the_score(
     knowledge,
     encoder: Encoder,  # type: ignore[no-untyped-def]
 ) -> None:
-    fused = FAQ(knowledge, encoder=encoder)
+    fused = FAQ(knowledge, encoder=encoder, fusion=ALWAYS_ENCODE)
     best = fused.rank("car park near you?")[0]
     assert best.entry_id == "parking"
     assert best.lexical is not None
@@ -147,6 +147,10 @@ def test_semantic_off_means_lexical_only() -> None:
     assert startup_cache(load_core_config({"FAQ_SEMANTIC": "0"})) is None
 
 
+ALWAYS_ENCODE = FusionParams(decisive_score=101.0)
+"""Fusion that runs the encoder on every message, however decisive its words."""
+
+
 class CountingEncoder:
     """The real encoder, counting the texts it embeds."""
 
@@ -166,7 +170,7 @@ def test_a_message_read_again_with_its_topic_is_not_embedded_again(
     encoder: Encoder,  # type: ignore[no-untyped-def]
 ) -> None:
     counting = CountingEncoder(encoder)
-    fused = FAQ(knowledge, encoder=counting)  # type: ignore[arg-type]
+    fused = FAQ(knowledge, encoder=counting, fusion=ALWAYS_ENCODE)  # type: ignore[arg-type]
     topic, message = "do you sell gift vouchers", "and parking?"
     fused.rank(topic)
     fused.rank(message)
@@ -175,3 +179,19 @@ def test_a_message_read_again_with_its_topic_is_not_embedded_again(
     assert counting.texts == []  # both vectors were kept from the turns themselves
     assert with_topic[0].semantic is not None
     assert {c.entry_id for c in with_topic[:2]} == {"parking", "vouchers"}
+
+
+def test_a_message_the_words_decide_is_ranked_without_the_encoder(
+    knowledge,
+    encoder: Encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    counting = CountingEncoder(encoder)
+    fused = FAQ(knowledge, encoder=counting)  # type: ignore[arg-type]
+    counting.texts.clear()
+    best = fused.rank("do you sell gift vouchers")[0]
+    assert best.entry_id == "vouchers"
+    assert counting.texts == []  # far ahead on its words: no 5 ms encoder run
+    assert best.lexical == best.score
+    assert best.semantic is None
+    fused.rank("can I give the treatment to my sister as a present")
+    assert counting.texts == ["can I give the treatment to my sister as a present"]
