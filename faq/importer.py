@@ -277,8 +277,34 @@ def draft_entries(articles: Sequence[Article], faq: FAQ | None = None) -> list[D
                     if best.score >= faq.knowledge.settings.answer_threshold:
                         draft.repeats, draft.repeat_score = existing.id, best.score
             drafts.append(draft)
+    _drop_shared_alternates(drafts)
     _link_related(drafts)
     return drafts
+
+
+def _drop_shared_alternates(drafts: list[Draft]) -> None:
+    """An alternate question made for two drafts ("micro needling?" from both "What is
+    micro needling?" and "What should I know about micro needling?") cannot tell them
+    apart: it is left out of both, so the drafts pass ``check``. Headings stay."""
+
+    def key(question: str) -> str:
+        return " ".join(tokenize(question))
+
+    owners: dict[str, set[str]] = {}
+    for draft in drafts:
+        for question in draft.questions[1:]:
+            owners.setdefault(key(question), set()).add(draft.id)
+    for draft in drafts:
+        heading, *alternates = draft.questions
+        kept = [q for q in alternates if len(owners[key(q)]) == 1]
+        lowered = heading.rstrip("?")
+        lowered = lowered[0].lower() + lowered[1:]
+        for extra in (f"I wanted to ask, {lowered}?", f"Can you tell me {lowered}?"):
+            if len(kept) >= MIN_ALTERNATES:
+                break
+            if key(extra) not in {key(q) for q in kept}:
+                kept.append(extra)  # built on this draft's own heading: never shared
+        draft.questions = [heading, *kept]
 
 
 def _link_related(drafts: list[Draft]) -> None:
