@@ -23,7 +23,7 @@ from faq.engine import FAQ
 from faq.knowledge import Knowledge
 from faq.matcher import EVERYDAY_STEMS, Candidate
 from faq.replies import Reply, ReplyKind, answer_reply, decide, option_for
-from faq.text import STOPWORDS, join_topic
+from faq.text import STOPWORDS, join_topic, tokenize
 
 RANKED = 12
 """How many entries each reading ranks (the rest count as 0 in the mix)."""
@@ -57,6 +57,11 @@ class ContextParams:
     """How far ahead of the second entry a message's best entry must be to stand alone."""
     few_content_words: int = 2
     """A message naming at most this many content words may lean on the topic."""
+    bare_content_words: int = 1
+    """A message naming at most this many content words ("for how long?", "and the
+    price?") is read leaning more on its topic: ``bare_alone_weight``."""
+    bare_alone_weight: float = 0.4
+    """``alone_weight`` for such a message."""
     followup_floor: float = 35.0
     """A follow-up's own best entry, this high and clearly ahead (``followup_lead``), is
     answered even below answer_threshold when the topic does not point elsewhere: a short
@@ -136,7 +141,14 @@ def read_in_context(
         return Reading(alone_reply, False, _answered(alone_reply), text)
     read_as = join_topic(topic, text)
     joined = faq.rank_with_topic(topic, text, RANKED)
-    mixed = mixed_candidates(knowledge, alone, joined, params.alone_weight)
+    weight = params.alone_weight
+    # "for how long?" names one thing: its topic counts for more. A message naming nothing
+    # ("7", a typo) does not: it must never be answered with the last subject.
+    recognises = faq.matcher.analyzer.recognises
+    named = [w for w in tokenize(text) if w not in STOPWORDS and recognises(w)]
+    if named and content_words(faq, text) <= params.bare_content_words:
+        weight = params.bare_alone_weight
+    mixed = mixed_candidates(knowledge, alone, joined, weight)
     context_reply = decide(knowledge, mixed)
     best = knowledge.entry(mixed[0].entry_id) if mixed else None
     if best is not None and best.small_talk:
