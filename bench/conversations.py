@@ -55,8 +55,7 @@ from faq import FAQ, Reply, ReplyKind  # noqa: E402
 from faq.config import load_core_config  # noqa: E402
 from faq.conversation import Conversations, Turn  # noqa: E402
 from faq.fusion import EmbeddingCache, startup_cache  # noqa: E402
-from faq.smalltalk import THANKS_WORDS  # noqa: E402
-from faq.text import tokenize  # noqa: E402
+from faq.smalltalk import says_thanks  # noqa: E402
 
 DEFAULT_KNOWLEDGE = REPO / "knowledge.yaml"
 BLIND_DEV = REPO.parent / "blind" / "dev" / "conversations.yaml"
@@ -124,8 +123,7 @@ def is_right(step: Step, reply: Reply, entries: tuple[str, ...]) -> bool:
     """Whether ``reply`` (answering ``entries``) is right for ``step``."""
     if step.ack and reply.kind is ReplyKind.SMALL_TALK:
         # A short reply of the bot's own; "you're welcome" only when the client thanked.
-        thanked = any(word in THANKS_WORDS for word in tokenize(step.text))
-        return reply.entry_id is None or thanked
+        return reply.entry_id is None or says_thanks(step.text)
     if not step.expect and not step.ack:  # expect: null, out of scope: no facts given
         return reply.kind is not ReplyKind.ANSWER
     answered = entries or ((reply.entry_id,) if reply.entry_id else ())

@@ -29,7 +29,8 @@ The rules, on normalised and lightly stemmed words (typos in the sign words fixe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -128,6 +129,7 @@ _DURATION = re.compile(
 10 days", "2 days later")."""
 _DAY_NUMBER = re.compile(r"\bday\s*(\d+|two|three|four|five|six|seven)\b")
 _PLURAL_SPAN = re.compile(r"\b(days|weeks|months)\b")
+_LONG_PLURAL_SPAN = re.compile(r"\b(weeks|months)\b")
 _NOT_IMPROVING = re.compile(
     r"\b(not|never|no)\s+(going|gone|getting|get|settling|settled|calming|calmed|"
     r"improving|improved|better|easing|eased|fading|faded|healing|healed|subsiding|"
@@ -330,19 +332,26 @@ def _read(text: str) -> list[_Reading]:
     return readings
 
 
+def _spans(reading: _Reading) -> list[tuple[int, str]]:
+    """The spans the message names: (amount, the unit's first letter: h, d, w or m)."""
+    spans = []
+    for amount, unit in _DURATION.findall(reading.plain):
+        number = int(amount) if amount.isdigit() else _NUMBER_WORDS.get(amount)
+        if number is not None:
+            spans.append((number, unit[0]))
+    return spans
+
+
 @lru_cache(maxsize=64)
 def _lasts(reading: _Reading) -> bool:
     """The message says a sign lasts beyond a day: "3 days", "a week", "still", "since"."""
     if reading.has(LASTING) or _DAY_NUMBER.search(reading.plain):
         return True
-    for amount, unit in _DURATION.findall(reading.plain):
-        number = int(amount) if amount.isdigit() else _NUMBER_WORDS.get(amount)
-        if number is None:
-            continue
-        if unit.startswith(("h",)):
+    for number, unit in _spans(reading):
+        if unit == "h":
             if number >= 24:
                 return True
-        elif unit.startswith(("w", "m")) or number >= 2:
+        elif unit in "wm" or number >= 2:
             return True
     return bool(_PLURAL_SPAN.search(reading.plain))
 
@@ -350,17 +359,11 @@ def _lasts(reading: _Reading) -> bool:
 @lru_cache(maxsize=64)
 def _lasts_a_week(reading: _Reading) -> bool:
     """The message names a span of a week or more: "10 days", "2 weeks", "a month"."""
-    for amount, unit in _DURATION.findall(reading.plain):
-        number = int(amount) if amount.isdigit() else _NUMBER_WORDS.get(amount)
-        if number is None or unit.startswith("h"):
-            continue
-        if unit.startswith(("w", "m")) or number >= 7:
-            return True
+    if any(unit in "wm" or (unit == "d" and number >= 7) for number, unit in _spans(reading)):
+        return True
     found = _DAY_NUMBER.search(reading.plain)
     day = found.group(1) if found else ""
-    return (day.isdigit() and int(day) >= 7) or bool(
-        re.search(r"\b(weeks|months)\b", reading.plain)
-    )
+    return (day.isdigit() and int(day) >= 7) or bool(_LONG_PLURAL_SPAN.search(reading.plain))
 
 
 @lru_cache(maxsize=64)
@@ -380,6 +383,12 @@ _EXPECTATION = re.compile(
 """A past expectation, "I thought the swelling would be gone": a report, not a question
 asked ahead."""
 _MODALS = frozenset({"will", "would", "could", "might", "may", "can", "gonna", "should"})
+
+
+def _after_modal(stems: tuple[str, ...], index: int, window: int) -> bool:
+    """Whether a modal ("will", "can") comes within ``window`` words before ``index``:
+    "will it get infected", "can I still have it done" look ahead."""
+    return bool(_MODALS.intersection(stems[max(0, index - window) : index]))
 
 
 def _unexpected(plain: str) -> str:
@@ -411,7 +420,7 @@ def _reports(reading: _Reading) -> bool:
     stems = reading.stems
     # "will it get infected", "how many days will I look red": asked ahead, not reported.
     reported = any(
-        s in REPORT and s not in {"still", "keep"} and not _MODALS.intersection(stems[i - 2 : i])
+        s in REPORT and s not in {"still", "keep"} and not _after_modal(stems, i, 2)
         for i, s in enumerate(stems)
     )
     return reported or ("still" in stems and not re.search(r"\b(will|would|going to|if)\b", plain))
@@ -421,7 +430,8 @@ def _reports(reading: _Reading) -> bool:
 def _in_advance(reading: _Reading) -> bool:
     """Asked ahead of (or without) a treatment: "will I", "is some redness normal"."""
     plain = _unexpected(f" {reading.plain} ")
-    stems = tuple(stem(w) for w in plain.split())
+    unchanged = plain == f" {reading.plain} "
+    stems = reading.stems if unchanged else tuple(stem(w) for w in plain.split())
     # "it will not stop" reports something happening; "will it" asks ahead.
     future = any(
         s in FUTURE and not (s == "will" and stems[i + 1 : i + 2] == ("not",))
@@ -534,13 +544,17 @@ def _has_sign(reading: _Reading) -> bool:
     return reading.has(LASTING_SIGNS) or reading.has(ALWAYS_PROBLEM)
 
 
+_HAD_TREATMENT = _Near(HAD, TREATMENT, 3)
+_PAST_TREATMENT = _Near(AFTER | HAD, TREATMENT, 3)
+
+
 def _treated_before(whole: Sequence[_Reading]) -> bool:
     """Stricter than ``_after_treatment``, for dark patches (the condition clients come
     with): the treatment itself is placed in the past, "since the session", "3 weeks
     after", "I had microneedling"; "since my pregnancy" is not."""
-    rule = _Near(AFTER | HAD, TREATMENT, 3)
     return any(
-        r.near(rule) or re.search(r"\b(days?|weeks?|hours?|months?) (after|later)\b", r.plain)
+        r.near(_PAST_TREATMENT)
+        or re.search(r"\b(days?|weeks?|hours?|months?) (after|later)\b", r.plain)
         for r in whole
     )
 
@@ -548,15 +562,12 @@ def _treated_before(whole: Sequence[_Reading]) -> bool:
 def _after_treatment(whole: Sequence[_Reading]) -> bool:
     """The message places itself after a treatment: "3 days after", "since the session",
     "I had it done", "my session yesterday"; naming the treatment alone does not."""
-    for r in whole:  # "can I still have it done" looks ahead
-        if any(
-            s in AFTER and not _MODALS.intersection(r.stems[max(0, i - 5) : i])
-            for i, s in enumerate(r.stems)
-        ):
+    for r in whole:
+        if any(s in AFTER and not _after_modal(r.stems, i, 5) for i, s in enumerate(r.stems)):
             return True
     # "I had my session", "did the treatment today"; not "I've had dark patches for
     # months, can I do microneedling?"
-    return any(r.near(_Near(HAD, TREATMENT, 3)) for r in whole)
+    return any(r.near(_HAD_TREATMENT) for r in whole)
 
 
 _CONSIDERING = re.compile(
@@ -586,14 +597,12 @@ def _new_after(reading: _Reading) -> bool:
 def assess(text: str) -> Concern | None:
     """What a client's message calls for: URGENT, PROBLEM, or None for an ordinary one."""
     readings = _read(text[:2000])
-    try:
+    with _one_message():
         if any(_urgent(r, readings) for r in readings):
             return Concern.URGENT
         if any(_problem(r, readings) for r in readings):
             return Concern.PROBLEM
         return None
-    finally:
-        _forget_readings()
 
 
 _READING_FACTS = (
@@ -603,21 +612,22 @@ _READING_FACTS = (
 for that message (the cache holds the client's words, so it is emptied after each)."""
 
 
-def _forget_readings() -> None:
-    for fact in _READING_FACTS:
-        fact.cache_clear()
+@contextmanager
+def _one_message() -> Iterator[None]:
+    """Reading one message: its facts are cached meanwhile, and forgotten after."""
+    try:
+        yield
+    finally:
+        for fact in _READING_FACTS:
+            fact.cache_clear()
 
 
 def adds_to_concern(text: str) -> bool:
     """Whether a follow-up could complete a concern the message before began: it names a
     sign, a span ("it's been a week") or a change ("now it's worse"). "And after giving
     birth?" adds none, so it is never read as a problem with the message before."""
-    for reading in _read(text[:2000]):
-        if reading.has(LASTING_SIGNS) or reading.has(ALWAYS_PROBLEM):
-            return True
-        if _lasts(reading) or _worsens(reading):
-            return True
-    return False
+    with _one_message():
+        return any(_has_sign(r) or _lasts(r) or _worsens(r) for r in _read(text[:2000]))
 
 
 def concern_reply(knowledge: Knowledge, concern: Concern) -> Reply:

@@ -188,6 +188,18 @@ def short_form(question: str) -> str:
     return " ".join(words) + "?" if words else ""
 
 
+def _lowered(question: str) -> str:
+    core = question.rstrip("?")
+    return core[0].lower() + core[1:]
+
+
+def chat_wrappings(question: str) -> list[str]:
+    """The question wrapped the way clients ask anything in chat; built on the question
+    itself, so never shared with another draft's."""
+    lowered = _lowered(question)
+    return [f"I wanted to ask, {lowered}?", f"Can you tell me {lowered}?"]
+
+
 def alternate_questions(
     question: str, terms: Sequence[str], subject: str, section: Section
 ) -> list[str]:
@@ -209,12 +221,11 @@ def alternate_questions(
         alternates.append(
             f"Does it help with {term}?" if concern and not is_cause else f"What about {term}?"
         )
-    lowered = core[0].lower() + core[1:]
     # Too few from the text: the ways clients wrap any question in chat.
-    padding = [f"I wanted to ask, {lowered}?", f"Can you tell me {lowered}?"]
+    padding = chat_wrappings(question)
     if subject not in short_form(core):
         padding.append(f"{subject} {short_form(core)}")
-    padding.append(f"{lowered} exactly?")
+    padding.append(f"{_lowered(question)} exactly?")
     unique = [q for q in dict.fromkeys(alternates) if q and q.lower() != question.lower()]
     for extra in padding:
         if len(unique) >= MIN_ALTERNATES:
@@ -297,13 +308,11 @@ def _drop_shared_alternates(drafts: list[Draft]) -> None:
     for draft in drafts:
         heading, *alternates = draft.questions
         kept = [q for q in alternates if len(owners[key(q)]) == 1]
-        lowered = heading.rstrip("?")
-        lowered = lowered[0].lower() + lowered[1:]
-        for extra in (f"I wanted to ask, {lowered}?", f"Can you tell me {lowered}?"):
+        for extra in chat_wrappings(heading):
             if len(kept) >= MIN_ALTERNATES:
                 break
             if key(extra) not in {key(q) for q in kept}:
-                kept.append(extra)  # built on this draft's own heading: never shared
+                kept.append(extra)
         draft.questions = [heading, *kept]
 
 

@@ -83,12 +83,21 @@ def _words(text: str) -> list[str]:
     return tokenize(text)
 
 
+def _thanks(words: list[str]) -> bool:
+    return any(word in THANKS_WORDS for word in words)
+
+
+def says_thanks(text: str) -> bool:
+    """Whether ``text`` thanks, in any words ("ok i understand, thank you very much")."""
+    return _thanks(_words(text))
+
+
 def message_kind(text: str) -> MessageKind:
     """Whether ``text`` is thanks, an acknowledgement, a lone question word, or a question."""
     words = _words(text)
     if not words:
         return MessageKind.QUESTION
-    if any(word in THANKS_WORDS for word in words):
+    if _thanks(words):
         if len(words) <= MAX_THANKS_WORDS and all(
             word in THANKS_WORDS
             or word in ACKNOWLEDGEMENT_WORDS

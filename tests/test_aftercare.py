@@ -189,3 +189,11 @@ def test_staff_text_is_used_as_written() -> None:
     assert concern_reply(knowledge, Concern.URGENT).text == (
         "First call 112, then us.\nPhone: 0123  Email: a@b.c"
     )
+
+
+def test_no_client_words_are_kept_after_a_message_is_read() -> None:
+    from faq.aftercare import _READING_FACTS, adds_to_concern
+
+    assess("my face is still red 3 days after, is that normal?")
+    adds_to_concern("it's been a week and it is getting worse")
+    assert all(fact.cache_info().currsize == 0 for fact in _READING_FACTS)
