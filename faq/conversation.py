@@ -143,7 +143,8 @@ class Conversations:
         faq = self.get_faq()
         with self._lock:
             chat = self._live_chat(key, self.clock())
-            topic = " ".join(chat.topic) if chat is not None else ""
+            topic = chat.topic if chat is not None else ()
+            topic_entry = chat.entry_ids[0] if chat is not None and chat.entry_ids else None
             last_options = chat.last_options if chat is not None else ()
             fallbacks = chat.fallbacks if chat is not None else 0
             last_text = chat.exchanges[-1].text if chat is not None and chat.exchanges else ""
@@ -152,7 +153,7 @@ class Conversations:
         if concern is not None:
             turn = Turn(concern_reply(faq.knowledge, concern))
         else:
-            turn = self._respond(faq, text, topic or None, last_options)
+            turn = self._respond(faq, text, topic, topic_entry, last_options)
         if turn.reply.kind is ReplyKind.FALLBACK and fallbacks + 1 >= FALLBACKS_BEFORE_HANDOFF:
             turn = replace(turn, reply=replace(turn.reply, offer_handoff=True))
         self._record(key, text, turn, text)
@@ -161,7 +162,12 @@ class Conversations:
     # -- deciding -----------------------------------------------------------------------
 
     def _respond(
-        self, faq: FAQ, text: str, topic: str | None, last_options: tuple[Option, ...]
+        self,
+        faq: FAQ,
+        text: str,
+        topic: tuple[str, ...],
+        topic_entry: str | None,
+        last_options: tuple[Option, ...],
     ) -> Turn:
         knowledge = faq.knowledge
         kind = message_kind(text)
@@ -175,7 +181,7 @@ class Conversations:
             reply = _person_reply(faq, text)
             return Turn(reply, False, (reply.entry_id,) if reply.entry_id else ())
         both = two_answers(faq, text)
-        reading: Reading = both or read_in_context(faq, text, topic, self.params)
+        reading: Reading = both or read_in_context(faq, text, topic, self.params, topic_entry)
         reply = reading.reply
         if reply.kind is ReplyKind.FALLBACK:
             subject = not_covered_subject(text, knowledge.not_covered)

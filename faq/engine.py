@@ -7,6 +7,7 @@ translate the result into their own I/O, so every adapter gives the same answers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from faq.fusion import EmbeddingCache, FusedMatcher, FusionParams
@@ -65,13 +66,19 @@ class FAQ:
             return self.fused.rank(text, limit)
         return self.matcher.rank(text, limit)
 
-    def rank_with_topic(self, topic: str, text: str, limit: int = 5) -> list[Candidate]:
-        """The best entries for ``text`` read after a conversation about ``topic``: the two
-        joined into one sentence (``faq.text.join_topic``)."""
-        topic, text = self._matched_part(topic), self._matched_part(text)
-        joined = join_topic(topic, text)
+    def rank_with_topic(
+        self, topic: str | Sequence[str], text: str, limit: int = 5
+    ) -> list[Candidate]:
+        """The best entries for ``text`` read after a conversation about ``topic`` (the
+        client's messages that led to the last answer, or one text): all joined into one
+        sentence (``faq.text.join_topic``)."""
+        parts = [
+            self._matched_part(part) for part in ((topic,) if isinstance(topic, str) else topic)
+        ]
+        text = self._matched_part(text)
+        joined = join_topic(" ".join(parts), text)
         if self.fused is not None:
-            return self.fused.rank(joined, limit, topic=(topic, text))
+            return self.fused.rank(joined, limit, topic=(parts, text))
         return self.matcher.rank(joined, limit)
 
     def _matched_part(self, text: str) -> str:

@@ -130,16 +130,21 @@ def mixed_candidates(
 
 
 def read_in_context(
-    faq: FAQ, text: str, topic: str | None, params: ContextParams | None = None
+    faq: FAQ,
+    text: str,
+    topic: tuple[str, ...],
+    params: ContextParams | None = None,
+    topic_entry: str | None = None,
 ) -> Reading:
-    """The reply to ``text`` after a conversation about ``topic`` (None: no topic)."""
+    """The reply to ``text`` after a conversation about ``topic``: the client's messages
+    that led to the last answer (empty: no topic), which was about ``topic_entry``."""
     params = params or ContextParams()
     knowledge = faq.knowledge
     alone = faq.rank(text, RANKED)
     alone_reply = decide(knowledge, alone)
     if not topic or stands_alone(faq, text, alone, params):
         return Reading(alone_reply, False, _answered(alone_reply), text)
-    read_as = join_topic(topic, text)
+    read_as = join_topic(" ".join(topic), text)
     joined = faq.rank_with_topic(topic, text, RANKED)
     weight = params.alone_weight
     # "for how long?" names one thing: its topic counts for more. A message naming nothing
@@ -158,7 +163,7 @@ def read_in_context(
     better = context_reply.kind is ReplyKind.ANSWER and (
         alone_reply.kind is not ReplyKind.ANSWER or context_reply.entry_id != alone_reply.entry_id
     )
-    if better and _echo(faq, topic, context_reply, alone, params):
+    if better and _echo(topic_entry, context_reply, alone, params):
         own = _own_answer(knowledge, alone, alone, replace(params, followup_lead=0.0))
         if own is not None:
             return Reading(own, True, _answered(own), text)
@@ -171,15 +176,14 @@ def read_in_context(
 
 
 def _echo(
-    faq: FAQ, topic: str, context_reply: Reply, alone: list[Candidate], params: ContextParams
+    topic_entry: str | None, context_reply: Reply, alone: list[Candidate], params: ContextParams
 ) -> bool:
     """Whether the context reading only repeats the topic's own entry ("I have melasma",
     then "how many would I need": the topic's pigmentation again) while the message alone
     points clearly at another entry (sessions)."""
     if not alone or alone[0].entry_id == context_reply.entry_id:
         return False
-    topic_best = faq.rank(topic, 1)
-    if not topic_best or topic_best[0].entry_id != context_reply.entry_id:
+    if topic_entry is None or topic_entry != context_reply.entry_id:
         return False
     repeated = next((c.score for c in alone if c.entry_id == context_reply.entry_id), 0.0)
     return alone[0].score - repeated >= params.echo_lead

@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from faq.matcher import Candidate, Matcher, MessageScores
 from faq.semantic import Encoder
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,10 @@ class FusionParams:
     """See ``decisive_score``."""
 
 
-RECENT_MESSAGES = 64
-"""Message vectors kept in memory (never on disk): a conversation's last few messages."""
+RECENT_MESSAGES = 512
+"""Message vectors kept in memory (never on disk), keyed by a hash of the text: the last
+few messages of every chat active in the last half hour, so a follow-up's topic is not
+embedded again (about 1.5 KB each)."""
 SLOW_EMBEDDING_COUNT = 200
 """Embedding this many texts takes seconds: the log says so (a first start, a big import)."""
 SECONDS_PER_TEXT = 0.009
@@ -164,6 +168,13 @@ class FusedMatcher:
         self._has_questions = np.bincount(self._owner, minlength=len(entries)) > 0
         self._position = {entry.id: i for i, entry in enumerate(entries)}
         self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._decided: OrderedDict[bytes, int] = OrderedDict()
+        """Recent messages ranked on words alone: the entry their words decided."""
+        sums = np.zeros((len(entries), self._questions.shape[1] if len(self._questions) else 0))
+        if len(self._questions):
+            np.add.at(sums, self._owner, self._questions)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self._centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), 0.0)
         self._recent_lock = threading.Lock()
         self.lexical_only = 0
         """Messages ranked without the encoder (decisive on words alone)."""
@@ -173,7 +184,7 @@ class FusedMatcher:
     def message_vector(self, text: str) -> np.ndarray:
         """The encoder's vector of a message; the last few are kept (in memory only), as a
         conversation ranks the same message more than once (alone, with its topic)."""
-        key = hashlib.blake2b(text.encode(), digest_size=16).digest()  # no text is kept
+        key = _message_key(text)
         with self._recent_lock:
             vector = self._recent.get(key)
             if vector is not None:
@@ -181,22 +192,42 @@ class FusedMatcher:
                 return vector
         vector = np.asarray(self.encoder.encode([text])[0])
         with self._recent_lock:
-            self._recent[key] = vector
-            while len(self._recent) > RECENT_MESSAGES:
-                self._recent.popitem(last=False)
+            _keep(self._recent, key, vector)
         return vector
+
+    def _topic_part_vector(self, text: str) -> np.ndarray:
+        """The vector of a message read with a topic, or of one of the topic's messages. One
+        its words alone decided was never embedded: the mean of the decided entry's
+        questions stands for it, so context does not pay for an encoder run the message
+        itself was spared."""
+        key = _message_key(text)
+        with self._recent_lock:
+            vector = self._recent.get(key)
+            decided = self._decided.get(key)
+        if vector is not None:
+            return vector
+        if decided is not None:
+            return np.asarray(self._centroids[decided])
+        return self.message_vector(text)
 
     def clear_recent(self) -> None:
         """Forget the message vectors kept (a benchmark's cold run)."""
         with self._recent_lock:
             self._recent.clear()
+            self._decided.clear()
 
-    def topic_vector(self, topic: str, text: str) -> np.ndarray:
-        """A message read with its topic: the mean of the two vectors, renormalised. Close
-        to embedding the joined text, at the cost of a sum: both are usually known."""
-        joined = self.message_vector(topic) + self.message_vector(text)
-        norm = float(np.linalg.norm(joined))
-        return np.asarray(joined / norm if norm > 0 else joined)
+    def topic_vector(self, topic: Sequence[str], text: str) -> np.ndarray:
+        """A message read with its topic (the client's messages that led to the last
+        answer): the mean of their vectors and the message's, renormalised. Close to
+        embedding the joined text, at the cost of a sum: each message's vector is kept
+        from its own turn, so a topic of two messages is not embedded again as one."""
+        message = self._topic_part_vector(text)
+        # The topic's messages count as one, as when their words are joined: a long topic
+        # must not outweigh the message.
+        topic_sum = np.zeros_like(message)
+        for part in topic:
+            topic_sum += self._topic_part_vector(part)
+        return _unit(_unit(topic_sum) + message)
 
     def semantic_scores(self, text: str, vector: np.ndarray | None = None) -> np.ndarray:
         """The encoder's 0–100 score of every entry for ``text`` (or for ``vector``, the
@@ -243,17 +274,24 @@ class FusedMatcher:
         return bool(first >= p.decisive_score and first - second >= p.decisive_lead)
 
     def rank(
-        self, text: str, limit: int = 5, *, topic: tuple[str, str] | None = None
+        self,
+        text: str,
+        limit: int = 5,
+        *,
+        topic: tuple[Sequence[str], str] | None = None,
     ) -> list[Candidate]:
         """The ``limit`` best entries by fused score, each with both signals.
 
-        ``topic``: (the topic, the message) when ``text`` is the two joined; the encoder
-        then reads them as ``topic_vector`` does instead of embedding ``text`` anew.
+        ``topic``: (the topic's messages, the message) when ``text`` is them all joined;
+        the encoder then reads them as ``topic_vector`` does instead of embedding ``text``
+        anew.
         """
         vector = self.topic_vector(*topic) if topic is not None else None
         scored = self.lexical.score_message(text)
         if vector is None and self._decisive(scored.entries):
             self.lexical_only += 1
+            with self._recent_lock:
+                _keep(self._decided, _message_key(text), int(np.argmax(scored.entries)))
             ranked = self.lexical.candidates(scored, limit)
             return [replace(c, lexical=c.score) for c in ranked]
         self.encoded += 1
@@ -270,6 +308,24 @@ class FusedMatcher:
             )
             for candidate in ranked
         ]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return np.asarray(vector / norm if norm > 0 else vector)
+
+
+def _message_key(text: str) -> bytes:
+    """A message's key among the recent ones: a hash, so no client's text is kept."""
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _keep(recent: OrderedDict[bytes, _T], key: bytes, value: _T) -> None:
+    """Remember ``value`` as the newest of at most ``RECENT_MESSAGES``."""
+    recent[key] = value
+    recent.move_to_end(key)
+    while len(recent) > RECENT_MESSAGES:
+        recent.popitem(last=False)
 
 
 def startup_cache(config: CoreConfig, knowledge: Path | None = None) -> EmbeddingCache | None:

@@ -447,18 +447,20 @@ def test_a_context_reading_that_only_repeats_the_topics_entry_gives_way(faq: FAQ
     from faq.matcher import Candidate
     from faq.replies import answer_reply
 
-    topic = "i have dark spots on my cheeks"
     pigmentation = faq.knowledge.entry("pigmentation")
     assert pigmentation is not None
     repeated = answer_reply(faq.knowledge, pigmentation)
     params = ContextParams()
     # The message alone points at duration, well ahead of the topic's own entry.
     alone = [Candidate("duration", 40.0, "how long"), Candidate("pigmentation", 27.0, "spots")]
-    assert _echo(faq, topic, repeated, alone, params)
+    assert _echo("pigmentation", repeated, alone, params)
     # Close behind, or the message's own best is the topic's entry: the context stands.
     close = [Candidate("duration", 40.0, "how long"), Candidate("pigmentation", 36.0, "spots")]
-    assert not _echo(faq, topic, repeated, close, params)
-    assert not _echo(faq, topic, repeated, alone[::-1], params)
+    assert not _echo("pigmentation", repeated, close, params)
+    assert not _echo("pigmentation", repeated, alone[::-1], params)
+    # The context reading is not the topic's entry: nothing is repeated.
+    assert not _echo("stretch_marks", repeated, alone, params)
+    assert not _echo(None, repeated, alone, params)
 
 
 @pytest.mark.parametrize("text", ["let me think about the price", "i see a rash on my chin"])

@@ -181,6 +181,26 @@ def test_a_message_read_again_with_its_topic_is_not_embedded_again(
     assert {c.entry_id for c in with_topic[:2]} == {"parking", "vouchers"}
 
 
+def test_a_topic_of_several_messages_is_read_from_their_own_vectors(
+    knowledge,
+    encoder: Encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    counting = CountingEncoder(encoder)
+    fused = FAQ(knowledge, encoder=counting)  # type: ignore[arg-type]
+    decided, embedded, message = "do you sell gift vouchers", "what about cars", "and parking?"
+    counting.texts.clear()
+    fused.rank(decided)
+    assert counting.texts == []  # decided on its words: never embedded
+    fused.rank(embedded)
+    fused.rank(message)
+    counting.texts.clear()
+    with_topic = fused.rank_with_topic((decided, embedded), message)
+    # Neither the two messages joined nor the decided one is embedded anew: the decided
+    # entry's questions stand for the message its words decided.
+    assert counting.texts == []
+    assert with_topic[0].semantic is not None
+
+
 def test_a_message_the_words_decide_is_ranked_without_the_encoder(
     knowledge,
     encoder: Encoder,  # type: ignore[no-untyped-def]
